@@ -1,0 +1,10 @@
+import type { ActivityDeps } from './support.ts';
+
+// All activities of the application, built from their dependencies. Each feature adds its own
+// factory here; the worker registers the merged object.
+export function createActivities(_deps: ActivityDeps) {
+  return {};
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { ActivityDeps };

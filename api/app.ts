@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+
+import express, { type RequestHandler } from 'express';
+
+import { authenticate } from './auth.ts';
+import type { ApiContext } from './context.ts';
+import { errorHandler, HttpError } from './errors.ts';
+import { toHandler, type AnyRoute } from './route.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
+import { healthHandler } from './routes/health.ts';
+
+/** every route of the API, as data; the OpenAPI document is generated from the same list */
+export function allRoutes(ctx: ApiContext): AnyRoute[] {
+  return [...apiKeyRoutes(ctx)];
+}
+
+function requestLog(ctx: ApiContext): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    req.id = req.get('x-request-id')?.slice(0, 100).replace(/[^\w.-]/g, '') || randomUUID();
+    res.setHeader('x-request-id', req.id);
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      // the path only: bodies and query strings may carry personal data
+      ctx.log.info({ requestId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10, actor: req.actor?.id }, 'request');
+    });
+    next();
+  };
+}
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('cross-origin-opener-policy', 'same-origin');
+  res.setHeader('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+  next();
+};
+
+export function createApp(ctx: ApiContext) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestLog(ctx), securityHeaders);
+  app.get('/health', healthHandler(ctx));
+
+  app.use(authenticate(ctx.orm, ctx.config.adminKey));
+  app.use(express.json({ limit: ctx.config.bodyLimit, strict: true }));
+  for (const route of allRoutes(ctx)) app[route.method](route.path, toHandler(route));
+
+  app.use((req) => {
+    throw new HttpError(404, 'not-found', `no route ${req.method} ${req.path}`);
+  });
+  app.use(errorHandler(ctx.log));
+  return app;
+}

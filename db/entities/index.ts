@@ -1,0 +1,16 @@
+import * as auth from './auth.ts';
+import * as ledger from './ledger.ts';
+import * as master from './master.ts';
+import * as process from './process.ts';
+
+// every entity schema of the application; each feature module adds its own file here
+export const entities = [
+  master.VehicleModelSchema, master.PartSchema, master.SupplierSchema, master.DealerSchema,
+  master.WarehouseSchema, master.LocationSchema,
+  ledger.StockJournalSchema, ledger.StockMoveSchema, ledger.StockBalanceSchema,
+  ledger.ReservationSchema, ledger.AccountSchema, ledger.MoneyJournalSchema,
+  ledger.MoneyLineSchema, ledger.AccountBalanceSchema, ledger.ClosedDaySchema,
+  ledger.BalanceSnapshotSchema,
+  process.ProcessSchema, process.ProcessStepSchema,
+  auth.ApiKeySchema,
+];

@@ -1,0 +1,7 @@
+import { Migration20261203220137 } from './Migration20261203220137.ts';
+
+// Migrations are listed explicitly so that they load the same under tsx, in the worker and in
+// tests, with no directory scanning. Append new ones at the end.
+export const migrationsList = [
+  { name: 'Migration20261203220137', class: Migration20261203220137 },
+];

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# npm test: lint, type check, then every test against a real Temporal dev server, a real
+# time-skipping test server and a fresh database on the running PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npx eslint .
+npx tsc --noEmit -p .
+exec node --import tsx test/harness/run.ts "$@"

@@ -1,0 +1,35 @@
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+
+import { loadConfig } from '../db/config.ts';
+import { openDatabase } from '../db/database.ts';
+import { openOrm } from '../db/orm.ts';
+import { createDeps } from './deps.ts';
+import { createWorker } from './worker.ts';
+
+// The worker process. On SIGTERM or SIGINT it stops polling, lets running activities finish
+// (up to the grace time) and exits.
+const config = loadConfig();
+// the SDK's own logs (bundling, state changes) only from warnings up, unless debugging
+Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });
+const db = await openDatabase(config);
+const orm = await openOrm(db.url, 20);
+const deps = createDeps(orm, config);
+const connection = await NativeConnection.connect({ address: config.temporalAddress });
+const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps });
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    deps.log.info({ signal }, 'worker stopping');
+    worker.shutdown();
+  });
+}
+
+deps.log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker running');
+try {
+  await worker.run();
+} finally {
+  await connection.close();
+  await orm.close();
+  await db.stop();
+  deps.log.info('worker stopped');
+}

@@ -1,0 +1,2 @@
+// Every workflow type the worker runs. One file per business process.
+export {};
