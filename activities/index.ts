@@ -1,9 +1,12 @@
+import { createReceivablesActivities } from './receivables.ts';
 import type { ActivityDeps } from './support.ts';
 
 // All activities of the application, built from their dependencies. Each feature adds its own
 // factory here; the worker registers the merged object.
-export function createActivities(_deps: ActivityDeps) {
-  return {};
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createReceivablesActivities(deps),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

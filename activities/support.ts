@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type pino from 'pino';
 
 import type { Config } from '../db/config.ts';
@@ -12,6 +13,8 @@ export interface ActivityDeps {
   ledger: Ledger;
   config: Config;
   log: pino.Logger;
+  /** to signal or start other processes (signal-with-start), on the worker's task queue */
+  temporal: Client;
   /** the clock, so tests can pin it */
   now: () => Date;
   /** delivery of outbound HTTP notifications (webhooks); tests point it at their own receiver */

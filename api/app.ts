@@ -8,10 +8,14 @@ import { errorHandler, HttpError } from './errors.ts';
 import { toHandler, type AnyRoute } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthHandler } from './routes/health.ts';
+import { masterDataRoutes } from './routes/master-data.ts';
 
 /** every route of the API, as data; the OpenAPI document is generated from the same list */
 export function allRoutes(ctx: ApiContext): AnyRoute[] {
-  return [...apiKeyRoutes(ctx)];
+  return [
+    ...apiKeyRoutes(ctx),
+    ...masterDataRoutes(ctx),
+  ];
 }
 
 function requestLog(ctx: ApiContext): RequestHandler {

@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 
 import { loadConfig } from '../db/config.ts';
@@ -13,8 +14,9 @@ const config = loadConfig();
 Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });
 const db = await openDatabase(config);
 const orm = await openOrm(db.url, 20);
-const deps = createDeps(orm, config);
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
+const clientConnection = await Connection.connect({ address: config.temporalAddress });
+const deps = createDeps(orm, config, new Client({ connection: clientConnection, namespace: config.temporalNamespace }));
 const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -29,6 +31,7 @@ try {
   await worker.run();
 } finally {
   await connection.close();
+  await clientConnection.close();
   await orm.close();
   await db.stop();
   deps.log.info('worker stopped');

@@ -2,6 +2,7 @@ import * as auth from './auth.ts';
 import * as ledger from './ledger.ts';
 import * as master from './master.ts';
 import * as process from './process.ts';
+import * as receivables from './receivables.ts';
 
 // every entity schema of the application; each feature module adds its own file here
 export const entities = [
@@ -13,4 +14,5 @@ export const entities = [
   ledger.BalanceSnapshotSchema,
   process.ProcessSchema, process.ProcessStepSchema,
   auth.ApiKeySchema,
+  receivables.InvoiceSchema,
 ];

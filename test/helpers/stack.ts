@@ -92,7 +92,7 @@ export async function testStack(o: { timeSkipping?: boolean; config?: Partial<Co
   const stack: Stack = {
     orm: db, config, client, ledger, testEnv,
     async startWorker(w = {}) {
-      const deps = createDeps(db, config, { log: pino({ level: 'warn' }), ...w.deps });
+      const deps = createDeps(db, config, client, { log: pino({ level: 'warn' }), ...w.deps });
       const worker = await createWorker({
         connection: workerConnection, namespace: 'default', taskQueue: config.taskQueue, deps,
         workflowBundle: await bundle(w.workflowsPath ?? defaultWorkflowsPath()), extraActivities: w.extraActivities,

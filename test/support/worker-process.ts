@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 
@@ -13,7 +14,7 @@ const config = { ...loadConfig(), taskQueue };
 const orm = await openOrm(process.env.SPAREFLOW_TEST_DATABASE_URL!, 4);
 const connection = await NativeConnection.connect({ address: process.env.SPAREFLOW_TEST_TEMPORAL! });
 const worker = await createWorker({
-  connection, namespace: 'default', taskQueue, deps: createDeps(orm, config, { log: pino({ level: 'warn' }) }),
+  connection, namespace: 'default', taskQueue, deps: createDeps(orm, config, new Client({ connection: await Connection.connect({ address: process.env.SPAREFLOW_TEST_TEMPORAL! }) }), { log: pino({ level: 'warn' }) }),
   workflowsPath: testWorkflowsPath, extraActivities: markActivities(orm),
 });
 process.send?.('ready');
