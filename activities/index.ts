@@ -1,3 +1,4 @@
+import { createCreditHoldActivities } from './credit-hold.ts';
 import { createReceivablesActivities } from './receivables.ts';
 import type { ActivityDeps } from './support.ts';
 
@@ -5,6 +6,7 @@ import type { ActivityDeps } from './support.ts';
 // factory here; the worker registers the merged object.
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createCreditHoldActivities(deps),
     ...createReceivablesActivities(deps),
   };
 }
