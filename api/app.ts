@@ -8,6 +8,7 @@ import { errorHandler, HttpError } from './errors.ts';
 import { toHandler, type AnyRoute } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthHandler } from './routes/health.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
 import { masterDataRoutes } from './routes/master-data.ts';
 
 /** every route of the API, as data; the OpenAPI document is generated from the same list */
@@ -15,6 +16,7 @@ export function allRoutes(ctx: ApiContext): AnyRoute[] {
   return [
     ...apiKeyRoutes(ctx),
     ...masterDataRoutes(ctx),
+    ...ledgerRoutes(ctx),
   ];
 }
 
