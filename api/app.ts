@@ -5,6 +5,7 @@ import express, { type RequestHandler } from 'express';
 import { authenticate } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { errorHandler, HttpError } from './errors.ts';
+import { rateLimit } from './rate-limit.ts';
 import { toHandler, type AnyRoute } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthHandler } from './routes/health.ts';
@@ -50,7 +51,7 @@ export function createApp(ctx: ApiContext) {
   app.use(requestLog(ctx), securityHeaders);
   app.get('/health', healthHandler(ctx));
 
-  app.use(authenticate(ctx.orm, ctx.config.adminKey));
+  app.use(authenticate(ctx.orm, ctx.config.adminKey), rateLimit(ctx.config.rateLimitPerMinute));
   app.use(express.json({ limit: ctx.config.bodyLimit, strict: true }));
   for (const route of allRoutes(ctx)) app[route.method](route.path, toHandler(route));
 
