@@ -11,6 +11,7 @@ import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthHandler } from './routes/health.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { masterDataRoutes } from './routes/master-data.ts';
+import { settingsRoutes } from './routes/settings.ts';
 
 /** every route of the API, as data; the OpenAPI document is generated from the same list */
 export function allRoutes(ctx: ApiContext): AnyRoute[] {
@@ -18,6 +19,7 @@ export function allRoutes(ctx: ApiContext): AnyRoute[] {
     ...apiKeyRoutes(ctx),
     ...masterDataRoutes(ctx),
     ...ledgerRoutes(ctx),
+    ...settingsRoutes(ctx),
   ];
 }
 

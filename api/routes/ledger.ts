@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { accountKind } from '../../db/accounts.ts';
 import { notFound } from '../../db/errors.ts';
+import { checkLedger } from '../../db/ledger-check.ts';
 import type { ApiContext } from '../context.ts';
 import { defineRoute, key } from '../route.ts';
 
@@ -12,6 +13,49 @@ const STOCK_READERS = ['back-office', 'warehouse', 'dispatcher', 'finance', 'aud
 
 export function ledgerRoutes(ctx: ApiContext) {
   return [
+    defineRoute({
+      method: 'get', path: '/ledger/check', summary: 'Check every ledger invariant', roles: LEDGER_READERS,
+      handler: async () => {
+        const em = ctx.orm.em.fork();
+        const problems = await checkLedger(em);
+        const [counts] = await em.execute(`select (select count(*) from money_journal)::int as money, (select count(*) from stock_journal)::int as stock,
+          (select count(*) from money_line)::int as money_lines, (select count(*) from stock_move)::int as stock_moves`);
+        return { body: { ok: problems.length === 0, problems, journals: counts } };
+      },
+    }),
+
+    defineRoute({
+      method: 'get', path: '/ledger/stock-flows', summary: 'Read stock flows per part across physical locations', roles: LEDGER_READERS,
+      query: z.strictObject({ partPrefix: key().optional() }),
+      handler: async ({ query }) => {
+        // per part: what came into physical locations from virtual ones, what left them, and
+        // what is on hand now; on hand = in - out when the ledger is whole
+        const rows = await ctx.orm.em.fork().execute(
+          `with flows as (
+             select m.part_no,
+               sum(case when tl.physical and not fl.physical then m.quantity else 0 end) as into_stock,
+               sum(case when fl.physical and not tl.physical then m.quantity else 0 end) as out_of_stock,
+               sum(case when fl.code = '@supplier' and tl.physical then m.quantity else 0 end) as received,
+               sum(case when fl.physical and tl.code = '@in-transit' then m.quantity else 0 end) as shipped,
+               sum(case when fl.code in ('@dealer', '@customer') and tl.physical then m.quantity else 0 end) as returned
+             from stock_move m join location fl on fl.code = m.from_location join location tl on tl.code = m.to_location
+             where (?::text is null or m.part_no like ? || '%')
+             group by m.part_no),
+           hand as (select b.part_no, sum(b.on_hand) as on_hand from stock_balance b join location l on l.code = b.location
+                    where l.physical group by b.part_no)
+           select f.*, coalesce(h.on_hand, 0) as on_hand from flows f left join hand h using (part_no) order by f.part_no`,
+          [query.partPrefix ?? null, query.partPrefix ?? null]);
+        return {
+          body: {
+            items: rows.map((r) => ({
+              partNo: r.part_no, intoStock: Number(r.into_stock), outOfStock: Number(r.out_of_stock), received: Number(r.received),
+              shipped: Number(r.shipped), returned: Number(r.returned), onHand: Number(r.on_hand),
+            })),
+          },
+        };
+      },
+    }),
+
     defineRoute({
       method: 'get', path: '/stock', summary: 'Read stock balances', roles: STOCK_READERS,
       query: z.strictObject({
