@@ -169,7 +169,7 @@ export class OrderDriver {
       outcome.invoicedMinor += amount;
       if (outcome.fate === 'ship-and-pay' && s.status !== 'in-transit') {
         await this.api.expect('POST', `/dealers/${order.dealerId}/payments`, {
-          paymentNo: `PAY-${s.shipmentNo}`, amount: s.amount.amount, currency: s.amount.currency, receivedAt: order.shippedAt.toISOString(),
+          paymentNo: `PAY-${s.shipmentNo}`, amount: s.amount.amount, currency: s.amount.currency, receivedAt: new Date().toISOString(),
         }, [200, 201]);
         outcome.paidMinor += amount;
       }
