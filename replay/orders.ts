@@ -23,7 +23,7 @@ interface View {
   status: string;
   lines: { partNo: string; ordered: number; backordered: number; shipped: number }[];
   pickingLists: { pickingListNo: string; status: string; lines: { bin: string; partNo: string; quantity: number }[] }[];
-  shipments: { shipmentNo: string; pickingListNo: string; status: string; amount: { amount: string; currency: string }; lines: { partNo: string; shipped: number }[] }[];
+  shipments: { shipmentNo: string; pickingListNo: string; status: string; receivedAt: string | null; amount: { amount: string; currency: string }; lines: { partNo: string; shipped: number }[] }[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -169,7 +169,7 @@ export class OrderDriver {
       outcome.invoicedMinor += amount;
       if (outcome.fate === 'ship-and-pay' && s.status !== 'in-transit') {
         await this.api.expect('POST', `/dealers/${order.dealerId}/payments`, {
-          paymentNo: `PAY-${s.shipmentNo}`, amount: s.amount.amount, currency: s.amount.currency, receivedAt: new Date().toISOString(),
+          paymentNo: `PAY-${s.shipmentNo}`, amount: s.amount.amount, currency: s.amount.currency, receivedAt: s.receivedAt ?? new Date().toISOString(),
         }, [200, 201]);
         outcome.paidMinor += amount;
       }
