@@ -6,6 +6,8 @@ import { processFromRow } from './processes.ts';
 // board stays fast with many processes. Every list is keyset-paginated.
 
 type Row = Record<string, unknown>;
+// raw rows carry timestamps as the driver gives them: a Date or PostgreSQL's text
+const iso = (v: unknown) => (v instanceof Date ? v : new Date(String(v))).toISOString();
 
 export interface BoardFilter {
   type?: string | undefined;
@@ -78,7 +80,7 @@ export async function postingsOf(em: EntityManager, processId: string) {
      from stock_journal j left join stock_move m on m.journal_id = j.id
      where j.process_id = ? group by j.id order by j.id limit 500`, [processId]);
   const head = (r: Row) => ({
-    journalId: String(r.id), step: String(r.step), actor: String(r.actor), postedAt: (r.posted_at as Date).toISOString(),
+    journalId: String(r.id), step: String(r.step), actor: String(r.actor), postedAt: iso(r.posted_at),
     businessDate: String(r.business_date), reversesId: r.reverses_id === null ? null : String(r.reverses_id),
   });
   return {
@@ -122,7 +124,7 @@ export async function arrears(em: EntityManager, now: Date) {
     })),
     creditHold: holds.map((d: Row) => ({
       dealerId: String(d.id), name: String(d.name), reason: d.credit_hold_reason === null ? null : String(d.credit_hold_reason),
-      since: (d.updated_at as Date).toISOString(),
+      since: iso(d.updated_at),
     })),
   };
 }

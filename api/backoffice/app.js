@@ -78,7 +78,7 @@ async function api(method, path, body) {
 }
 
 function show(...nodes) {
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.flat().filter((n) => n !== "" && n !== null && n !== undefined));
 }
 
 function failure(err) {
@@ -272,7 +272,7 @@ function stackedBars(rows, colours, o = {}) {
     let x = labelWidth;
     for (const part of r.parts) {
       const share = o.shares ? (total ? part.value / total : 0) : part.value / max;
-      const w = share * (width - labelWidth - 90);
+      const w = share * (width - labelWidth - 220);
       if (w > 0) {
         chart.append(svg('rect', { x, y, width: w, height: barHeight, fill: colours[part.key] ?? '#888', 'data-key': part.key },
           svg('title', {}, `${r.label} ${part.key}: ${o.format ? o.format(part.value) : part.value}`)));
