@@ -260,7 +260,7 @@ async function processPage(id, o = {}) {
 
 /** horizontal stacked bars: rows of { label, parts: [{ key, value }] }, one colour per key */
 function stackedBars(rows, colours, o = {}) {
-  const width = 720;
+  const width = 960;
   const labelWidth = 160;
   const barHeight = 22;
   const max = o.shares ? 1 : Math.max(1, ...rows.map((r) => r.parts.reduce((s, p) => s + p.value, 0)));
@@ -272,7 +272,7 @@ function stackedBars(rows, colours, o = {}) {
     let x = labelWidth;
     for (const part of r.parts) {
       const share = o.shares ? (total ? part.value / total : 0) : part.value / max;
-      const w = share * (width - labelWidth - 220);
+      const w = share * (width - labelWidth - 260);
       if (w > 0) {
         chart.append(svg('rect', { x, y, width: w, height: barHeight, fill: colours[part.key] ?? '#888', 'data-key': part.key },
           svg('title', {}, `${r.label} ${part.key}: ${o.format ? o.format(part.value) : part.value}`)));
