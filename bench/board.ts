@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
@@ -30,7 +31,7 @@ try {
   await orm.em.fork().execute(`
     insert into process (id, type, business_key, status, dealer_id, amount_minor, currency, due_at, escalation_level, summary, created_at, updated_at)
     select t.type || ':B-' || g, t.type, 'B-' || g,
-           (array['open', 'waiting', 'picking', 'shipped', 'closed', 'cancelled'])[1 + (g * 7) % 6],
+           (array['open', 'waiting', 'picking', 'shipped', 'closed', 'cancelled'])[1 + (g / 8) % 6],
            'D-' || (g % 500), (g * 137) % 1000000, 'CNY', null, g % 5, '{}'::jsonb,
            now() - (g % 180) * interval '1 day' - (g % 86400) * interval '1 second',
            now() - ((g * 7919) % (180 * 86400)) * interval '1 second'
@@ -54,6 +55,8 @@ try {
     return res.json() as Promise<{ items: unknown[]; next: string | null }>;
   };
   const second = (await get('/processes?limit=50')).next!;
+  // warm up the JIT, the connection pool and PostgreSQL's caches before anything is measured
+  for (let i = 0; i < 300; i += 1) await get(i % 2 ? '/processes?limit=50' : '/processes?type=dealer-order&status=shipped&limit=50');
 
   const pages: [string, string][] = [
     ['first page', '/processes?limit=50'],
@@ -65,7 +68,9 @@ try {
     ['search: business key', '/processes?q=B-4242&limit=50'],
   ];
   const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-  console.log(`${REQUESTS} sequential requests per page over HTTP on loopback (after 30 warm-up requests)`);
+  // the machine may be shared: the load says how far the tail is the board's and how far the neighbours'
+  console.log(`${REQUESTS} sequential requests per page over HTTP on loopback (after 300 + 30 warm-up requests); `
+    + `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
   console.log('page                       p50 ms   p95 ms   p99 ms   max ms  rows');
   let worst = 0;
   for (const [name, path] of pages) {
@@ -81,6 +86,7 @@ try {
     worst = Math.max(worst, pct(times, 99));
     console.log(`${name.padEnd(25)} ${[50, 95, 99].map((p) => pct(times, p).toFixed(1).padStart(7)).join('  ')}  ${times.at(-1)!.toFixed(1).padStart(7)}  ${rows}`);
   }
+  console.log(`load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(worst < 50 ? `p99 of every page under 50 ms (worst ${worst.toFixed(1)} ms)` : `TARGET MISSED: worst p99 ${worst.toFixed(1)} ms`);
   server.closeAllConnections();
   server.close();

@@ -85,7 +85,7 @@ test('the back office shows the board, filters it, opens a process, performs an 
   await page.fill('input[name=dealerId]', dealerId);
   await page.selectOption('select[name=type]', 'dealer-order');
   await page.click('#filters button[type=submit]');
-  await page.waitForFunction(() => location.hash.includes('dealerId='));
+  await page.waitForURL(/dealerId=/);
   await page.waitForSelector(`#board tr[data-process="${orderId}"]`);
   const rows = await page.$$eval('#board tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-process')));
   t.deepEqual(rows, [orderId]);
@@ -132,7 +132,7 @@ test('the back office shows the board, filters it, opens a process, performs an 
   await page.click('nav a[href="#/stock"]');
   await page.waitForSelector('#stock');
   await page.selectOption('#warehouse', 'NEW');
-  await page.waitForFunction(() => location.hash.includes('warehouse=NEW'));
+  await page.waitForURL(/warehouse=NEW/);
   await page.waitForSelector(`#stock td:text-is("${part}")`);
   await shot(page, 'stock');
 

@@ -54,7 +54,7 @@ test('the services set the variables the code reads, and point them at the other
     for (const variable of Object.keys(env)) t.true(configVariables.has(variable), `${name} sets ${variable}, which db/config.ts reads`);
     const db = new URL(env.DATABASE_URL!.replace(/\$\{POSTGRES_PASSWORD:-(\w+)\}/, '$1'));
     t.is(db.hostname, 'postgres');
-    t.is(db.username, services.postgres!.environment!.POSTGRES_USER);
+    t.is(db.username, services.postgres!.environment!.POSTGRES_USER ?? '');
     t.is(db.pathname, `/${services.postgres!.environment!.POSTGRES_DB}`);
   }
   for (const name of ['api', 'worker']) t.is(services[name]!.environment!.TEMPORAL_ADDRESS, 'temporal:7233');

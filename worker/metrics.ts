@@ -10,19 +10,22 @@ export function businessMetrics(): ActivityInterceptorsFactory {
   const refusals = meter.createCounter('spareflow_refusals', '1', 'business rules that refused an activity step, by rule');
   const steps = meter.createCounter('spareflow_activity_steps', '1', 'activity steps by activity and outcome');
   return (ctx) => ({
-    inbound: { async execute(input, next) {
-      const activity = ctx.info.activityType;
-      try {
-        const out = await next(input);
-        steps.add(1, { activity, outcome: 'completed' });
-        return out;
-      } catch (err) {
-        // a broken business rule is non-retryable and carries our kind (activities/support.ts)
-        const kind = err instanceof ApplicationFailure && err.nonRetryable ? (err.details?.[0] as { kind?: string } | undefined)?.kind : undefined;
-        if (kind) refusals.add(1, { rule: err instanceof ApplicationFailure ? err.type ?? 'unknown' : 'unknown', kind, activity });
-        steps.add(1, { activity, outcome: kind ? 'refused' : 'failed' });
-        throw err;
-      }
-    } },
+    inbound: {
+      async execute(input, next) {
+        const activity = ctx.info.activityType;
+        try {
+          const out = await next(input);
+          steps.add(1, { activity, outcome: 'completed' });
+          return out;
+        } catch (err) {
+          // a broken business rule is non-retryable and carries our kind (activities/support.ts)
+          const failure = err instanceof ApplicationFailure && err.nonRetryable ? err : null;
+          const kind = (failure?.details?.[0] as { kind?: string } | undefined)?.kind;
+          if (failure && kind) refusals.add(1, { rule: failure.type ?? 'unknown', kind, activity });
+          steps.add(1, { activity, outcome: kind ? 'refused' : 'failed' });
+          throw err;
+        }
+      },
+    },
   });
 }
