@@ -136,5 +136,14 @@ test('the back office shows the board, filters it, opens a process, performs an 
   await page.waitForSelector(`#stock td:text-is("${part}")`);
   await shot(page, 'stock');
 
+  // the API reference renders the document and sends a request with the same key
+  await page.goto(`${api.url}/docs/`);
+  const me = page.locator('details#getMe');
+  await me.locator('summary').click();
+  await me.locator('button').click();
+  await me.locator('pre.response', { hasText: /^200 / }).waitFor();
+  t.regex(await me.locator('pre.response').textContent() ?? '', /"role": "back-office"/);
+  await shot(page, 'docs');
+
   t.deepEqual(consoleErrors, [], 'the page raised no script error');
 });
