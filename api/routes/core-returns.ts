@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 
 import { coreReturnView } from '../../db/core-returns.ts';
@@ -12,7 +12,7 @@ import { getProcess } from '../../db/processes.ts';
 import { inTransaction } from '../../db/tx.ts';
 import { DISPOSITIONS, getWarrantyStandard, upsertWarrantyStandard } from '../../db/warranty.ts';
 import {
-  appraisalUpdate, coreReturnWorkflow, finalAppraisalUpdate, objectionUpdate, receiptUpdate, supplierCreditUpdate,
+  appraisalUpdate, coreReturnQuery, coreReturnWorkflow, finalAppraisalUpdate, objectionUpdate, receiptUpdate, supplierCreditUpdate,
   supplierReturnUpdate, type CoreReturnInput,
 } from '../../workflows/core-return.ts';
 import { parseProcessId, processId } from '../../workflows/ids.ts';
@@ -73,20 +73,39 @@ export function coreReturnRoutes(ctx: ApiContext) {
     }
   }
 
-  /** the handle of a batch the actor may see; a dealer key sees its own batches only */
-  async function batch(id: string, actor: Actor) {
+  const closedBatch = (id: string) => new HttpError(409, 'batch-closed', `core return ${id} is closed; nothing more can change`);
+
+  /**
+   * Runs a human step on a batch the actor may see (a dealer key sees its own batches only) and
+   * answers with the batch as saved. A batch that closed meanwhile answers 409, not 404.
+   */
+  async function step(id: string, actor: Actor, run: (h: ReturnType<typeof ctx.temporal.workflow.getHandle>) => Promise<unknown>) {
     const parsed = parseProcessId(id);
     if (!parsed || parsed.type !== 'core-return') throw notFound('core return', id);
     assertDealerScope(actor, parsed.parts[0], 'core return');
-    const p = await getProcess(em(), id);
-    if (p?.status === 'closed') throw new HttpError(409, 'batch-closed', `core return ${id} is closed; nothing more can change`);
-    return ctx.temporal.workflow.getHandle(id);
+    if ((await getProcess(em(), id))?.status === 'closed') throw closedBatch(id);
+    try {
+      await run(ctx.temporal.workflow.getHandle(id));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError && (await getProcess(em(), id))) throw closedBatch(id);
+      throw err;
+    }
+    return { body: await view(id) };
   }
 
   async function view(id: string) {
     const p = await getProcess(em(), id);
-    if (!p) throw notFound('core return', id);
-    return coreReturnView(p);
+    if (p) return coreReturnView(p);
+    // filed a moment ago: the first activity has not saved the row yet, so ask the workflow
+    const batch = await ctx.temporal.workflow.getHandle(id).query(coreReturnQuery).catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) throw notFound('core return', id);
+      throw err;
+    });
+    const at = batch.filedAt;
+    return coreReturnView({
+      id, type: 'core-return', businessKey: `${batch.dealerId}/${batch.batchNo}`, status: batch.status, dealerId: batch.dealerId,
+      amountMinor: '0', currency: batch.currency, dueAt: null, escalationLevel: 0, summary: { batch }, createdAt: at, updatedAt: at, timeline: [],
+    });
   }
 
   const minor = (m: { amount: string }, field: string) => toSafeNumber(parseDecimal(m.amount, field));
@@ -133,10 +152,8 @@ export function coreReturnRoutes(ctx: ApiContext) {
       }),
       example: { lines: [{ lineNo: 1, received: true, condition: 'ok' }], extra: [{ partNo: 'P-ALT-12', condition: 'ok', note: 'not on the list' }] },
       handler: async ({ params, body, actor }) => {
-        const handle = await batch(params.id, actor);
         if (body.extra.length) await mustExist('part', 'part_no', body.extra.map((e) => e.partNo));
-        await handle.executeUpdate(receiptUpdate, { args: [{ lines: body.lines, extras: body.extra, actor: actor.id }] });
-        return { body: await view(params.id) };
+        return step(params.id, actor, (h) => h.executeUpdate(receiptUpdate, { args: [{ lines: body.lines, extras: body.extra, actor: actor.id }] }));
       },
     }),
 
@@ -145,9 +162,7 @@ export function coreReturnRoutes(ctx: ApiContext) {
       params: idParams, body: appraisalBody,
       example: { lineNo: 1, decision: 'approve', reasonCode: 'manufacturing-defect', approvedAmount: { amount: '700.00', currency: 'CNY' } },
       handler: async ({ params, body, actor }) => {
-        const handle = await batch(params.id, actor);
-        await handle.executeUpdate(appraisalUpdate, { args: [{ ...appraisal(body), actor: actor.id }] });
-        return { body: await view(params.id) };
+        return step(params.id, actor, (h) => h.executeUpdate(appraisalUpdate, { args: [{ ...appraisal(body), actor: actor.id }] }));
       },
     }),
 
@@ -156,9 +171,7 @@ export function coreReturnRoutes(ctx: ApiContext) {
       params: idParams, body: z.strictObject({ lineNo, reason: text(500).min(1) }),
       example: { lineNo: 1, reason: 'the failure is a known defect of this batch of parts' },
       handler: async ({ params, body, actor }) => {
-        const handle = await batch(params.id, actor);
-        await handle.executeUpdate(objectionUpdate, { args: [{ ...body, actor: actor.id }] });
-        return { body: await view(params.id) };
+        return step(params.id, actor, (h) => h.executeUpdate(objectionUpdate, { args: [{ ...body, actor: actor.id }] }));
       },
     }),
 
@@ -167,9 +180,7 @@ export function coreReturnRoutes(ctx: ApiContext) {
       params: idParams, body: appraisalBody,
       example: { lineNo: 1, decision: 'reject', reasonCode: 'misuse' },
       handler: async ({ params, body, actor }) => {
-        const handle = await batch(params.id, actor);
-        await handle.executeUpdate(finalAppraisalUpdate, { args: [{ ...appraisal(body), actor: actor.id }] });
-        return { body: await view(params.id) };
+        return step(params.id, actor, (h) => h.executeUpdate(finalAppraisalUpdate, { args: [{ ...appraisal(body), actor: actor.id }] }));
       },
     }),
 
@@ -178,10 +189,8 @@ export function coreReturnRoutes(ctx: ApiContext) {
       params: idParams, body: z.strictObject({ supplierId: key(), lineNos: z.array(lineNo).min(1).max(500), rmaNo: key() }),
       example: { supplierId: 'S-7', lineNos: [1], rmaNo: 'RMA-88120' },
       handler: async ({ params, body, actor }) => {
-        const handle = await batch(params.id, actor);
         if (!(await getSupplier(em(), body.supplierId))) throw refused('unknown-supplier', `supplier ${body.supplierId} does not exist`, { field: 'supplierId' });
-        await handle.executeUpdate(supplierReturnUpdate, { args: [{ ...body, actor: actor.id }] });
-        return { body: await view(params.id) };
+        return step(params.id, actor, (h) => h.executeUpdate(supplierReturnUpdate, { args: [{ ...body, actor: actor.id }] }));
       },
     }),
 
@@ -190,11 +199,10 @@ export function coreReturnRoutes(ctx: ApiContext) {
       params: idParams, body: z.strictObject({ rmaNo: key(), amount: money }),
       example: { rmaNo: 'RMA-88120', amount: { amount: '700.00', currency: 'CNY' } },
       handler: async ({ params, body, actor }) => {
-        const handle = await batch(params.id, actor);
-        await handle.executeUpdate(supplierCreditUpdate, {
-          args: [{ rmaNo: body.rmaNo, amountMinor: minor(body.amount, 'amount.amount'), currency: body.amount.currency, actor: actor.id }],
-        });
-        return { body: await view(params.id) };
+        const amountMinor = minor(body.amount, 'amount.amount');
+        return step(params.id, actor, (h) => h.executeUpdate(supplierCreditUpdate, {
+          args: [{ rmaNo: body.rmaNo, amountMinor, currency: body.amount.currency, actor: actor.id }],
+        }));
       },
     }),
 
