@@ -108,13 +108,14 @@ function nextDue(v: CoreReturnView): Date | null {
 }
 
 export function createCoreReturnActivities(deps: ActivityDeps) {
-  async function saveBatch(em: EntityManager, s: StepInput, escalationLevel?: number) {
+  async function saveBatch(em: EntityManager, s: StepInput) {
     const at = deps.now();
     const v = s.view;
     await saveProcess(em, {
       id: v.processId, type: 'core-return', businessKey: `${v.dealerId}/${v.batchNo}`, status: v.status, dealerId: v.dealerId,
       amountMinor: creditedTotal(v), currency: v.currency, dueAt: nextDue(v), summary: { batch: v },
-      ...(escalationLevel === undefined ? {} : { escalationLevel }),
+      // 1 while a core whose appraisal deadline passed still waits: the supervisor's list
+      escalationLevel: v.cores.some((c) => c.escalated && (c.stage === 'awaiting-appraisal' || c.stage === 'objected')) ? 1 : 0,
     }, at);
     await recordStep(em, { processId: v.processId, step: s.step.replace(/:.*$/, ''), actor: s.actor, key: `${v.processId}:${s.step}`, detail: s.detail, at });
   }
@@ -186,8 +187,8 @@ export function createCoreReturnActivities(deps: ActivityDeps) {
     },
 
     /** records a dealer's objection, or an escalation of a missed appraisal deadline */
-    async recordCoreReturnStep(s: StepInput & { escalationLevel?: number }): Promise<void> {
-      return businessStep(() => inTransaction(deps.orm, (em) => saveBatch(em, s, s.escalationLevel)));
+    async recordCoreReturnStep(s: StepInput): Promise<void> {
+      return businessStep(() => inTransaction(deps.orm, (em) => saveBatch(em, s)));
     },
 
     /**

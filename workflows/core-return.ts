@@ -388,7 +388,7 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
       const lineNos = late.map((c) => c.lineNo);
       for (const n of lineNos) coreOf(next, n).escalated = true;
       await commit(next, (n) => act.recordCoreReturnStep({
-        view: n, actor: 'system', step: `appraisal-escalated:${lineNos.join('-')}:${iso(now)}`, escalationLevel: 1,
+        view: n, actor: 'system', step: `appraisal-escalated:${lineNos.join('-')}:${iso(now)}`,
         detail: { lineNos, to: 'supervisor' },
       }));
     }

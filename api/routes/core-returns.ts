@@ -33,7 +33,9 @@ const lineNo = z.number().int('must be a whole number').min(1).max(10_000);
 const idParams = z.strictObject({ id: z.string().min(1).max(200) });
 
 const coreLine = z.strictObject({ lineNo, partNo: key(), vehicleModel: key(), failureCode: code, fittedOn: isoDate, claimed: money });
-const fileBody = z.strictObject({ dealerId: key(), batchNo: key(), cores: z.array(coreLine).min(1).max(500) });
+// TODO: the workflow hands the whole batch to every activity, so its history grows with cores
+// times steps; past about 100 cores it should save per-core changes or continue as new.
+const fileBody = z.strictObject({ dealerId: key(), batchNo: key(), cores: z.array(coreLine).min(1).max(100) });
 const appraisalBody = z.strictObject({
   lineNo, decision: z.enum(['approve', 'reject']), reasonCode: code, approvedAmount: money.optional(), disposition: z.enum(DISPOSITIONS).optional(),
 });
@@ -56,6 +58,9 @@ export function coreReturnRoutes(ctx: ApiContext) {
     if (!dealer) throw refused('unknown-dealer', `dealer ${b.dealerId} does not exist`, { field: 'dealerId' });
     const foreign = b.cores.find((c) => c.claimed.currency !== dealer.currency);
     if (foreign) throw refused('currency-mismatch', `line ${foreign.lineNo}: dealer ${b.dealerId} is credited in ${dealer.currency}, not ${foreign.claimed.currency}`, { field: 'claimed.currency' });
+    const today = new Date().toISOString().slice(0, 10);
+    const future = b.cores.find((c) => c.fittedOn > today);
+    if (future) throw refused('fitted-in-future', `line ${future.lineNo}: fittedOn ${future.fittedOn} is after today`, { field: 'fittedOn' });
     const zero = b.cores.find((c) => parseDecimal(c.claimed.amount) <= 0n);
     if (zero) throw new HttpError(400, 'invalid-request', `cores[${b.cores.indexOf(zero)}].claimed.amount: must be greater than zero`);
     await mustExist('part', 'part_no', b.cores.map((c) => c.partNo));
