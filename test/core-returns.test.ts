@@ -49,6 +49,15 @@ test('a batch naming an unknown part is refused before anything starts', async (
   t.is(res.body.error.code, 'unknown-part');
 });
 
+test('a core said to be fitted after today is refused', async (t) => {
+  const { w } = await world(t);
+
+  const res = await w.api.call('POST', '/core-returns', { key: w.keys.dealer, body: batchBody(w, [{ partNo: w.ordinary, fittedDaysAgo: -3 }], uid('CR-')) });
+
+  t.is(res.status, 422);
+  t.is(res.body.error.code, 'fitted-in-future');
+});
+
 test('a covered core within the warranty period is approved by rule and credited its claim', async (t) => {
   const { stack, w } = await world(t);
   const id = await fileBatch(w, [{ partNo: w.ordinary, failureCode: 'noise', claimed: '123.45' }]);

@@ -368,7 +368,8 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
 
   // ---- deadlines -----------------------------------------------------------------------------
 
-  await act.fileCoreReturn({ view: v, actor: input.actor, step: 'filed', detail: { cores: v.cores.length } });
+  // under the batch's turn, so an early receipt cannot be overwritten by the filing's row
+  await exclusive(() => act.fileCoreReturn({ view: v, actor: input.actor, step: 'filed', detail: { cores: v.cores.length } }));
 
   while (v.status !== 'settled') {
     const seen = version;
