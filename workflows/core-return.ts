@@ -53,6 +53,11 @@ export const supplierCreditUpdate = defineUpdate<CoreReturnView, [SupplierCredit
 export const coreReturnQuery = defineQuery<CoreReturnView>('coreReturn');
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** minor units as decimal text, for messages */
+const decimal = (minor: number | null) => {
+  const m = BigInt(minor ?? 0);
+  return `${m / 100n}.${(m % 100n).toString().padStart(2, '0')}`;
+};
 const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 /** a core is done when nothing more can happen to it */
@@ -83,15 +88,32 @@ function coreOf(v: CoreReturnView, lineNo: number): CoreState {
 /** the amount an approval credits: what was claimed, capped by the standard price */
 function approvedAmount(c: CoreState, asked: number | undefined, currency?: string, batchCurrency?: string): number {
   if (currency !== undefined && currency !== batchCurrency) {
-    throw refusal('refused', 'currency-mismatch', `line ${c.lineNo}: the batch is in ${batchCurrency}, the approved amount in ${currency}`, { field: 'approvedAmount.currency' });
+    throw refusal('refused', 'currency-mismatch',
+      `line ${c.lineNo}: the batch is in ${batchCurrency}, the approved amount in ${currency}`,
+      { field: 'approvedAmount.currency' });
   }
   const cap = Math.min(c.claimedMinor, c.standardPriceMinor ?? c.claimedMinor);
   if (asked === undefined) return cap;
-  if (asked > c.claimedMinor) throw refusal('refused', 'above-claim', `line ${c.lineNo}: the approved amount exceeds the ${c.claimedMinor} claimed`, { lineNo: c.lineNo });
-  if (asked > cap) throw refusal('refused', 'above-standard-price', `line ${c.lineNo}: the approved amount exceeds the standard price ${c.standardPriceMinor}`, { lineNo: c.lineNo });
+  if (asked > c.claimedMinor) throw refusal('refused', 'above-claim',
+    `line ${c.lineNo}: the approved amount exceeds the ${decimal(c.claimedMinor)} claimed`,
+    { lineNo: c.lineNo });
+  if (asked > cap) throw refusal('refused', 'above-standard-price',
+    `line ${c.lineNo}: the approved amount exceeds the standard price ${decimal(c.standardPriceMinor)}`,
+    { lineNo: c.lineNo });
   if (asked <= 0) throw refusal('invalid', 'invalid-request', 'approvedAmount: must be greater than zero', { field: 'approvedAmount' });
   return asked;
 }
+
+interface Verdict {
+  decision: 'approve' | 'reject';
+  reasonCode: string;
+  by: string;
+  approvedMinor: number;
+  final: boolean;
+  disposition?: 'return-to-supplier' | 'scrap';
+}
+/** what a decision books: the credit, a scrap move, a return to the dealer */
+type Booking = { lineNo: number; creditMinor: number; scrap: boolean; backToDealer: boolean };
 
 const sameDecision = (d: CoreState['decision'], a: AppraisalInput) =>
   d !== null && d.by === a.actor && d.decision === a.decision && d.reasonCode === a.reasonCode;
@@ -132,8 +154,10 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
   }
 
   /** records a decision on a core (of a copy) and plans its booking: credit and scrap on approval, return on final rejection */
-  function decide(c: CoreState, d: { decision: 'approve' | 'reject'; reasonCode: string; by: string; approvedMinor: number; final: boolean; disposition?: 'return-to-supplier' | 'scrap' }, plan: { lineNo: number; creditMinor: number; scrap: boolean; backToDealer: boolean }[]) {
-    const decision = { decision: d.decision, reasonCode: d.reasonCode, by: d.by, approvedMinor: d.decision === 'approve' ? d.approvedMinor : 0, at: iso(Date.now()) };
+  function decide(c: CoreState, d: Verdict, plan: Booking[]) {
+    const decision = {
+      decision: d.decision, reasonCode: d.reasonCode, by: d.by, approvedMinor: d.decision === 'approve' ? d.approvedMinor : 0, at: iso(Date.now()),
+    };
     if (c.stage === 'objected') c.finalDecision = decision;
     else c.decision = decision;
     if (d.decision === 'approve') {
@@ -163,10 +187,14 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
     }
     const listed = r.lines.map((l) => l.lineNo);
     const unknown = listed.filter((n) => !v.cores.some((c) => c.lineNo === n));
-    if (unknown.length) throw refusal('refused', 'unknown-line', `batch ${v.batchNo} has no line(s) ${unknown.join(', ')}`, { unknown });
+    if (unknown.length) throw refusal('refused', 'unknown-line',
+      `batch ${v.batchNo} has no line(s) ${unknown.join(', ')}`,
+      { unknown });
     const unaccounted = v.cores.filter((c) => !listed.includes(c.lineNo)).map((c) => c.lineNo);
     if (unaccounted.length || new Set(listed).size !== listed.length) {
-      throw refusal('refused', 'receipt-incomplete', `the receipt must account for every listed line exactly once; missing ${unaccounted.join(', ') || 'none'}`, { unaccounted });
+      throw refusal('refused', 'receipt-incomplete',
+        `the receipt must account for every listed line exactly once; missing ${unaccounted.join(', ') || 'none'}`,
+        { unaccounted });
     }
     return 'new';
   };
@@ -197,7 +225,7 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
       })),
     });
     const ruled = copy(v);
-    const plan: { lineNo: number; creditMinor: number; scrap: boolean; backToDealer: boolean }[] = [];
+    const plan: Booking[] = [];
     for (const o of byRule) {
       const c = coreOf(ruled, o.lineNo);
       c.standardPriceMinor = o.standardPriceMinor;
@@ -223,7 +251,9 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
     const c = coreOf(v, a.lineNo);
     if (sameDecision(c.decision, a)) return 'repeat';
     if (c.stage !== 'awaiting-appraisal') {
-      throw refusal('conflict', 'not-awaiting-appraisal', `line ${a.lineNo} of batch ${v.batchNo} is ${c.stage}, not awaiting appraisal`, { lineNo: a.lineNo, stage: c.stage });
+      throw refusal('conflict', 'not-awaiting-appraisal',
+        `line ${a.lineNo} of batch ${v.batchNo} is ${c.stage}, not awaiting appraisal`,
+        { lineNo: a.lineNo, stage: c.stage });
     }
     if (a.decision === 'approve') approvedAmount(c, a.approvedMinor, a.currency, v.currency);
     return 'new';
@@ -233,7 +263,7 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
     if (checkAppraisal(a) === 'repeat') return v;
     const next = copy(v);
     const c = coreOf(next, a.lineNo);
-    const plan: Parameters<typeof act.decideCores>[0]['decisions'] = [];
+    const plan: Booking[] = [];
     decide(c, {
       decision: a.decision, reasonCode: a.reasonCode, by: a.actor, final: false,
       approvedMinor: a.decision === 'approve' ? approvedAmount(c, a.approvedMinor, a.currency, v.currency) : 0, disposition: a.disposition,
@@ -248,16 +278,24 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
     const c = coreOf(v, o.lineNo);
     if (c.objection) {
       if (c.objection.reason === o.reason) return 'repeat';
-      throw refusal('conflict', 'already-objected', `line ${o.lineNo} of batch ${v.batchNo} was objected to already`, { lineNo: o.lineNo });
+      throw refusal('conflict', 'already-objected',
+        `line ${o.lineNo} of batch ${v.batchNo} was objected to already`,
+        { lineNo: o.lineNo });
     }
     if (c.stage === 'finally-rejected') {
-      throw refusal('refused', 'objection-period-over', `the objection period of line ${o.lineNo} ended at ${c.objectionDueAt}; the rejection is final`, { lineNo: o.lineNo, objectionDueAt: c.objectionDueAt });
+      throw refusal('refused', 'objection-period-over',
+        `the objection period of line ${o.lineNo} ended at ${c.objectionDueAt}; the rejection is final`,
+        { lineNo: o.lineNo, objectionDueAt: c.objectionDueAt });
     }
     if (c.stage !== 'rejected') {
-      throw refusal('conflict', 'not-rejected', `line ${o.lineNo} of batch ${v.batchNo} is ${c.stage}; only a rejection can be objected to`, { lineNo: o.lineNo, stage: c.stage });
+      throw refusal('conflict', 'not-rejected',
+        `line ${o.lineNo} of batch ${v.batchNo} is ${c.stage}; only a rejection can be objected to`,
+        { lineNo: o.lineNo, stage: c.stage });
     }
     if (Date.now() > Date.parse(c.objectionDueAt!)) {
-      throw refusal('refused', 'objection-period-over', `the objection period of line ${o.lineNo} ended at ${c.objectionDueAt}`, { lineNo: o.lineNo, objectionDueAt: c.objectionDueAt });
+      throw refusal('refused', 'objection-period-over',
+        `the objection period of line ${o.lineNo} ended at ${c.objectionDueAt}`,
+        { lineNo: o.lineNo, objectionDueAt: c.objectionDueAt });
     }
     return 'new';
   };
@@ -270,17 +308,23 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
     c.objection = { reason: o.reason, by: o.actor, at: iso(Date.now()) };
     c.appraisalDueAt = iso(Date.now() + v.policy.appraisalDays * DAY_MS);
     c.escalated = false;
-    return commit(next, (n) => act.recordCoreReturnStep({ view: n, actor: o.actor, step: `objection:line-${o.lineNo}`, detail: { lineNo: o.lineNo, reason: o.reason } }));
+    return commit(next, (n) => act.recordCoreReturnStep({
+      view: n, actor: o.actor, step: `objection:line-${o.lineNo}`, detail: { lineNo: o.lineNo, reason: o.reason },
+    }));
   }), { validator: (o) => void checkObjection(o) });
 
   const checkFinal = (a: AppraisalInput) => {
     const c = coreOf(v, a.lineNo);
     if (sameDecision(c.finalDecision, a)) return 'repeat';
     if (c.stage !== 'objected') {
-      throw refusal('conflict', 'not-objected', `line ${a.lineNo} of batch ${v.batchNo} is ${c.stage}; a final appraisal follows an objection`, { lineNo: a.lineNo, stage: c.stage });
+      throw refusal('conflict', 'not-objected',
+        `line ${a.lineNo} of batch ${v.batchNo} is ${c.stage}; a final appraisal follows an objection`,
+        { lineNo: a.lineNo, stage: c.stage });
     }
     if (c.decision?.by === a.actor) {
-      throw refusal('refused', 'second-appraiser-required', `line ${a.lineNo}: the final appraisal must be made by an appraiser other than ${a.actor}, who made the first one`, { lineNo: a.lineNo, firstAppraiser: a.actor });
+      throw refusal('refused', 'second-appraiser-required',
+        `line ${a.lineNo}: the final appraisal must be made by an appraiser other than ${a.actor}, who made the first one`,
+        { lineNo: a.lineNo, firstAppraiser: a.actor });
     }
     if (a.decision === 'approve') approvedAmount(c, a.approvedMinor, a.currency, v.currency);
     return 'new';
@@ -290,7 +334,7 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
     if (checkFinal(a) === 'repeat') return v;
     const next = copy(v);
     const c = coreOf(next, a.lineNo);
-    const plan: Parameters<typeof act.decideCores>[0]['decisions'] = [];
+    const plan: Booking[] = [];
     decide(c, {
       decision: a.decision, reasonCode: a.reasonCode, by: a.actor, final: true,
       approvedMinor: a.decision === 'approve' ? approvedAmount(c, a.approvedMinor, a.currency, v.currency) : 0, disposition: a.disposition,
@@ -307,13 +351,18 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
     const earlier = v.supplierReturns.find((r) => r.rmaNo === s.rmaNo);
     if (earlier) {
       if (earlier.supplierId === s.supplierId && [...earlier.lineNos].sort().join() === [...s.lineNos].sort().join()) return 'repeat';
-      throw refusal('conflict', 'rma-reused', `RMA ${s.rmaNo} was recorded already with other lines or another supplier`, { rmaNo: s.rmaNo });
+      throw refusal('conflict', 'rma-reused',
+        `RMA ${s.rmaNo} was recorded already with other lines or another supplier`,
+        { rmaNo: s.rmaNo });
     }
     if (new Set(s.lineNos).size !== s.lineNos.length) throw refusal('invalid', 'invalid-request', 'lineNos: must not repeat a line', { field: 'lineNos' });
     for (const n of s.lineNos) {
       const c = coreOf(v, n);
       if (c.stage !== 'approved' || c.plannedDisposition !== 'return-to-supplier' || c.disposition !== null) {
-        throw refusal('conflict', 'not-returnable', `line ${n} of batch ${v.batchNo} is ${c.stage}${c.disposition ? `, ${c.disposition}` : ''}; only approved cores waiting for a supplier return can go`, { lineNo: n });
+        const where = c.disposition ? `${c.stage}, ${c.disposition}` : c.stage;
+        throw refusal('conflict', 'not-returnable',
+          `line ${n} of batch ${v.batchNo} is ${where}; only approved cores waiting for a supplier return can go`,
+          { lineNo: n });
       }
     }
     return 'new';
@@ -333,20 +382,29 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
     }
     next.supplierReturns.push(rma);
     return commit(next, (n) => act.returnCoresToSupplier({
-      view: n, actor: s.actor, step: `supplier-return:${s.rmaNo}`, rma, detail: { rmaNo: s.rmaNo, supplierId: s.supplierId, lineNos: rma.lineNos, expectedMinor: rma.expectedMinor },
+      view: n, actor: s.actor, step: `supplier-return:${s.rmaNo}`, rma,
+      detail: { rmaNo: s.rmaNo, supplierId: s.supplierId, lineNos: rma.lineNos, expectedMinor: rma.expectedMinor },
     }));
   }), { validator: (s) => void checkSupplierReturn(s) });
 
   const checkSupplierCredit = (s: SupplierCreditInput) => {
     const rma = v.supplierReturns.find((r) => r.rmaNo === s.rmaNo);
-    if (!rma) throw refusal('not-found', 'unknown-rma', `batch ${v.batchNo} has no supplier return under RMA ${s.rmaNo}`, { rmaNo: s.rmaNo });
+    if (!rma) throw refusal('not-found', 'unknown-rma',
+      `batch ${v.batchNo} has no supplier return under RMA ${s.rmaNo}`,
+      { rmaNo: s.rmaNo });
     if (rma.creditedMinor !== null) {
       if (rma.creditedMinor === s.amountMinor) return 'repeat';
-      throw refusal('conflict', 'rma-already-credited', `RMA ${s.rmaNo} was credited already with another amount`, { rmaNo: s.rmaNo });
+      throw refusal('conflict', 'rma-already-credited',
+        `RMA ${s.rmaNo} was credited already with another amount`,
+        { rmaNo: s.rmaNo });
     }
-    if (s.currency !== v.currency) throw refusal('refused', 'currency-mismatch', `the batch is in ${v.currency}, the credit in ${s.currency}`, { field: 'amount.currency' });
+    if (s.currency !== v.currency) throw refusal('refused', 'currency-mismatch',
+      `the batch is in ${v.currency}, the credit in ${s.currency}`,
+      { field: 'amount.currency' });
     if (s.amountMinor > rma.expectedMinor) {
-      throw refusal('refused', 'above-recovery', `RMA ${s.rmaNo} recovers at most ${rma.expectedMinor} minor units`, { rmaNo: s.rmaNo, expectedMinor: rma.expectedMinor });
+      throw refusal('refused', 'above-recovery',
+        `RMA ${s.rmaNo} recovers at most ${decimal(rma.expectedMinor)} ${v.currency}`,
+        { rmaNo: s.rmaNo, expectedMinor: rma.expectedMinor });
     }
     return 'new';
   };
@@ -396,7 +454,7 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
     const lapsed = v.cores.filter((c) => c.stage === 'rejected' && Date.parse(c.objectionDueAt!) <= now);
     if (lapsed.length) {
       const next = copy(v);
-      const plan: Parameters<typeof act.decideCores>[0]['decisions'] = [];
+      const plan: Booking[] = [];
       for (const l of lapsed) {
         const c = coreOf(next, l.lineNo);
         c.stage = 'finally-rejected';
@@ -405,7 +463,9 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
         plan.push({ lineNo: c.lineNo, creditMinor: 0, scrap: false, backToDealer: true });
       }
       const lineNos = lapsed.map((c) => c.lineNo);
-      await commit(next, (n) => act.decideCores({ view: n, actor: 'system', step: `objection-period-ended:${lineNos.join('-')}`, decisions: plan, detail: { lineNos } }));
+      await commit(next, (n) => act.decideCores({
+        view: n, actor: 'system', step: `objection-period-ended:${lineNos.join('-')}`, decisions: plan, detail: { lineNos },
+      }));
     }
   }
 
