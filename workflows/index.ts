@@ -1,2 +1,2 @@
 // Every workflow type the worker runs. One file per business process.
-export {};
+export { coreReturnWorkflow } from './core-return.ts';

@@ -4,6 +4,7 @@ import * as master from './master.ts';
 import * as process from './process.ts';
 import * as receivables from './receivables.ts';
 import * as settings from './settings.ts';
+import * as warranty from './warranty.ts';
 
 // every entity schema of the application; each feature module adds its own file here
 export const entities = [
@@ -17,4 +18,5 @@ export const entities = [
   auth.ApiKeySchema,
   receivables.InvoiceSchema,
   settings.SettingSchema,
+  warranty.WarrantyStandardSchema,
 ];
