@@ -14,5 +14,6 @@ export const entities = [
   ledger.BalanceSnapshotSchema,
   process.ProcessSchema, process.ProcessStepSchema,
   auth.ApiKeySchema,
-  receivables.InvoiceSchema,
+  receivables.InvoiceSchema, receivables.PaymentSchema, receivables.PaymentAllocationSchema,
+  receivables.NotificationSchema, receivables.StatementSchema,
 ];
