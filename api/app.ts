@@ -9,12 +9,14 @@ import { toHandler, type AnyRoute } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthHandler } from './routes/health.ts';
 import { masterDataRoutes } from './routes/master-data.ts';
+import { receivablesRoutes } from './routes/receivables.ts';
 
 /** every route of the API, as data; the OpenAPI document is generated from the same list */
 export function allRoutes(ctx: ApiContext): AnyRoute[] {
   return [
     ...apiKeyRoutes(ctx),
     ...masterDataRoutes(ctx),
+    ...receivablesRoutes(ctx),
   ];
 }
 

@@ -21,6 +21,8 @@ export interface Config {
   bodyLimit: string;
   /** requests per minute per API key */
   rateLimitPerMinute: number;
+  /** where the notifier delivers arrears reminders and escalations (POST, JSON); none: not sent */
+  notifyWebhookUrl: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -52,5 +54,6 @@ export function loadConfig(env: Env = process.env): Config {
     ledgerTimeZone: env.LEDGER_TIME_ZONE || 'Asia/Shanghai',
     bodyLimit: env.BODY_LIMIT || '1mb',
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000),
+    notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL || undefined,
   };
 }

@@ -1,2 +1,4 @@
 // Every workflow type the worker runs. One file per business process.
-export {};
+export { dealerAccountWorkflow } from './dealer-account.ts';
+export { dealerPaymentWorkflow } from './dealer-payment.ts';
+export { monthlyStatementsWorkflow } from './monthly-statements.ts';

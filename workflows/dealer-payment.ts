@@ -1,0 +1,15 @@
+import { proxyActivities } from '@temporalio/workflow';
+
+import type { Activities } from '../activities/index.ts';
+import type { PaymentRequest } from '../activities/receivables.ts';
+import { DB_STEP } from './activity-options.ts';
+
+// P4: a dealer's payment. One short process per payment number (its workflow id), so a
+// repeated request finds the same result; the activity records it once and wakes the dealer's
+// account, whose ladder then re-reads what is owed.
+
+const acts = proxyActivities<Activities>(DB_STEP);
+
+export async function dealerPaymentWorkflow(p: PaymentRequest): Promise<Awaited<ReturnType<Activities['recordPayment']>>> {
+  return acts.recordPayment(p);
+}
