@@ -57,7 +57,7 @@ export function daysOverdue(inv: InvoiceClock, at: Date, daySeconds = DAY_SECOND
   return Math.floor((at.getTime() - inv.overdueAt.getTime()) / (daySeconds * 1000));
 }
 
-const clockOf = (r: Row): InvoiceClock => ({ dueDate: dateText(r.due_date), overdueAt: r.overdue_at as Date, timeZone: String(r.time_zone) });
+const clockOf = (r: Row): InvoiceClock => ({ dueDate: dateText(r.due_date), overdueAt: new Date(r.overdue_at as string), timeZone: String(r.time_zone) });
 
 /** the dealer account's process row: outstanding total and the highest level of an open invoice */
 export async function saveAccountRow(em: EntityManager, processId: string, dealerId: string, at: Date) {

@@ -28,9 +28,9 @@ export function invoiceView(r: Row): InvoiceView {
     invoiceNo: String(r.invoice_no), dealerId: String(r.dealer_id), processId: String(r.process_id), shipmentNo: String(r.shipment_no),
     currency: String(r.currency), amountMinor: String(r.amount_minor), paidMinor: String(r.paid_minor),
     outstandingMinor: (BigInt(String(r.amount_minor)) - BigInt(String(r.paid_minor))).toString(),
-    issuedAt: (r.issued_at as Date).toISOString(),
+    issuedAt: new Date(r.issued_at as string).toISOString(),
     dueDate: r.due_date instanceof Date ? r.due_date.toISOString().slice(0, 10) : String(r.due_date),
-    overdueAt: (r.overdue_at as Date).toISOString(), journalId: String(r.journal_id), escalationLevel: Number(r.escalation_level),
+    overdueAt: new Date(r.overdue_at as string).toISOString(), journalId: String(r.journal_id), escalationLevel: Number(r.escalation_level),
   };
 }
 

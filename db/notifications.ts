@@ -27,8 +27,8 @@ export function notificationView(r: Row): NotificationView {
     recipient: String(r.recipient), channel: String(r.channel), template: String(r.template), currency: String(r.currency),
     invoiceAmount: formatMinor(String(r.invoice_amount_minor)), outstanding: formatMinor(String(r.outstanding_minor)),
     daysOverdue: Number(r.days_overdue), localDate: dateText(r.local_date), status: String(r.status), attempts: Number(r.attempts),
-    lastError: (r.last_error as string | null) ?? null, deliveredAt: r.delivered_at ? (r.delivered_at as Date).toISOString() : null,
-    createdAt: (r.created_at as Date).toISOString(),
+    lastError: (r.last_error as string | null) ?? null, deliveredAt: r.delivered_at ? new Date(r.delivered_at as string).toISOString() : null,
+    createdAt: new Date(r.created_at as string).toISOString(),
   };
 }
 

@@ -24,7 +24,7 @@ export async function listInvoices(em: EntityManager, dealerId: string, status: 
     status && status !== 'paid' ? [dealerId, now] : [dealerId]);
   return rows.map((r) => {
     const v = invoiceView(r);
-    const s: InvoiceStatus = v.outstandingMinor === '0' ? 'paid' : (r.overdue_at as Date) <= now ? 'overdue' : 'open';
+    const s: InvoiceStatus = v.outstandingMinor === '0' ? 'paid' : new Date(r.overdue_at as string) <= now ? 'overdue' : 'open';
     return { ...v, status: s, amount: formatMinor(v.amountMinor), paid: formatMinor(v.paidMinor), outstanding: formatMinor(v.outstandingMinor) };
   });
 }
@@ -37,7 +37,7 @@ export interface ArrearsItem {
 
 function arrearsItem(r: Row, now: Date): ArrearsItem {
   const ladder = r.ladder as Rung[];
-  const clock = { dueDate: dateText(r.due_date), overdueAt: r.overdue_at as Date, timeZone: String(r.time_zone) };
+  const clock = { dueDate: dateText(r.due_date), overdueAt: new Date(r.overdue_at as string), timeZone: String(r.time_zone) };
   const level = Number(r.escalation_level);
   const next = ladder[level];
   const days = daysOverdue(clock, now);
