@@ -198,13 +198,13 @@ test('a ladder of 200 invoices for one dealer continues as new and stays within 
 
   const levels = await stack.orm.em.fork().execute('select escalation_level, count(*) from invoice where dealer_id = ? group by 1', [dealerId]);
   t.deepEqual(levels.map((r) => [r.escalation_level, Number(r.count)]), [[5, 200]]);
-  const [{ count }] = await stack.orm.em.fork().execute(`select count(*) from notification where dealer_id = ? and status = 'delivered'`, [dealerId]);
-  t.is(Number(count), 1000);
+  const [delivered] = await stack.orm.em.fork().execute(`select count(*) from notification where dealer_id = ? and status = 'delivered'`, [dealerId]);
+  t.is(Number(delivered!.count), 1000);
 
   let runId: string | undefined = first.signaledRunId;
   let runs = 0;
   while (runId) {
-    const history = await stack.client.workflow.getHandle(first.workflowId, runId).fetchHistory();
+    const history: Awaited<ReturnType<typeof first.fetchHistory>> = await stack.client.workflow.getHandle(first.workflowId, runId).fetchHistory();
     const events = history.events ?? [];
     t.true(events.length < 1_000, `run ${runs + 1} has ${events.length} events`);
     t.log(`run ${runs + 1}: ${events.length} events, ends with ${String(events.at(-1)?.eventType)}`);

@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 
 import type { Activities } from '../activities/index.ts';
 import type { PaymentRequest } from '../activities/receivables.ts';
@@ -11,5 +11,11 @@ import { DB_STEP } from './activity-options.ts';
 const acts = proxyActivities<Activities>(DB_STEP);
 
 export async function dealerPaymentWorkflow(p: PaymentRequest): Promise<Awaited<ReturnType<Activities['recordPayment']>>> {
-  return acts.recordPayment(p);
+  try {
+    return await acts.recordPayment(p);
+  } catch (err) {
+    // the payment's own refusal (reused number, allocation too large) is the process's answer
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) throw err.cause;
+    throw err;
+  }
 }
