@@ -103,8 +103,9 @@ export function receivablesRoutes(ctx: ApiContext) {
     defineRoute({
       method: 'get', path: '/arrears', summary: 'List overdue invoices of every dealer', roles: ['back-office', 'finance', 'auditor'],
       query: z.strictObject({
-        level: z.coerce.number().int().min(0).max(20).optional(),
-        minDaysOverdue: z.coerce.number().int().min(0).max(100_000).optional(),
+        // digits only: an empty `level=` is refused rather than read as level 0
+        level: z.string().regex(/^\d{1,2}$/, 'must be a ladder level 0 to 99').transform(Number).optional(),
+        minDaysOverdue: z.string().regex(/^\d{1,6}$/, 'must be a whole number of days').transform(Number).optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(200),
       }),
       handler: async ({ query }) => ({ body: { items: await allArrears(ctx.orm.em.fork(), query, new Date()) } }),
