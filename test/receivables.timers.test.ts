@@ -5,7 +5,7 @@ import { processId } from '../workflows/ids.ts';
 import { assertLedgerClean, seedDealer } from './helpers/fixtures.ts';
 import { saveHistory } from './helpers/histories.ts';
 import { announce, dealerRow, invoiceRow, issueTestInvoice, notificationsOf, startReceiver } from './helpers/receivables.ts';
-import { testStack } from './helpers/stack.ts';
+import { eventually, testStack } from './helpers/stack.ts';
 
 // The arrears ladder on the time-skipping server: months of dealer-local days pass in seconds,
 // with real Temporal timers. Every instant here is the test server's clock, which earlier
@@ -102,11 +102,20 @@ test('a partly paid invoice is chased for the remainder only', async (t) => {
 test('a payment that lands while a reminder is being sent stops it', async (t) => {
   let paymentRecorded = false;
   let pay: () => Promise<void> = async () => undefined;
-  // the first delivery attempt fails; the payment lands before the notifier tries again
+  let paymentWaited = false;
+  // the payment arrives while the first delivery is on the wire: it waits for the invoice's
+  // lock, the delivery fails, and the notifier's next attempt finds the invoice paid
   const { stack, api, receiver, dealerId, now } = await setup(t, {
     answer: async (_body, n) => {
-      if (n === 0) setImmediate(() => void pay().then(() => { paymentRecorded = true; }));
-      return paymentRecorded ? 204 : 503;
+      if (n > 0) return 204;
+      const paying = pay().then(() => { paymentRecorded = true; });
+      paying.catch(() => undefined);
+      paymentWaited = await eventually(async () => {
+        const [waiting] = await stack.orm.em.fork().execute(`select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid
+           where not l.granted and l.locktype = 'transactionid' and a.datname = current_database()`);
+        return Number(waiting!.count) > 0 ? true : undefined;
+      }, 8_000, 'the payment waiting for the invoice lock').catch(() => false);
+      return 503;
     },
   });
   const inv = await issueTestInvoice(stack, dealerId, 80_00n, now);
@@ -124,6 +133,7 @@ test('a payment that lands while a reminder is being sent stops it', async (t) =
   const [reminder] = await notificationsOf(stack, inv.invoiceNo);
   t.like(reminder, { level: 1, status: 'cancelled' });
   t.true(paymentRecorded);
+  t.true(paymentWaited, 'the payment waited for the send to finish');
   t.is(receiver.delivered().length, 0, 'no reminder reached the dealer after it paid');
   t.is((await notificationsOf(stack, inv.invoiceNo)).length, 1);
   await saveHistory(stack.client, handle.workflowId, 'dealer-account-paid-during-send');
