@@ -20,6 +20,7 @@ import { settingsRoutes } from './routes/settings.ts';
 import { metricsHandler, metricsRoutes } from './routes/metrics.ts';
 import { overviewRoutes } from './routes/overview.ts';
 import { processRoutes } from './routes/processes.ts';
+import { receivablesRoutes } from './routes/receivables.ts';
 
 /** every route of the API, as data; the OpenAPI document is generated from the same list */
 export function allRoutes(ctx: ApiContext, metrics: ApiMetrics = createApiMetrics(ctx.orm)): AnyRoute[] {
@@ -32,6 +33,7 @@ export function allRoutes(ctx: ApiContext, metrics: ApiMetrics = createApiMetric
     ...overviewRoutes(ctx),
     ...metricsRoutes(ctx, metrics),
     ...coreReturnRoutes(ctx),
+    ...receivablesRoutes(ctx),
   ];
   return routes;
 }

@@ -34,7 +34,7 @@ test('npm start stopped and started again finds an open dealer order and carries
   const env = {
     ...process.env, PORT: String(port), SPAREFLOW_DATA_DIR: dataDir, DATABASE_URL: process.env.SPAREFLOW_TEST_DATABASE_URL,
     TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`, TEMPORAL_UI_URL: `http://127.0.0.1:${uiPort}`, TEMPORAL_TASK_QUEUE: uid('start-'),
-    SPAREFLOW_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn',
+    SPAREFLOW_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn', WORKER_METRICS_ADDRESS: 'off',
   };
   const call = async (method: string, p: string, body?: unknown) => {
     const res = await fetch(`http://127.0.0.1:${port}${p}`, {

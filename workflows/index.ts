@@ -1,2 +1,5 @@
 // Every workflow type the worker runs. One file per business process.
 export { coreReturnWorkflow } from './core-return.ts';
+export { dealerAccountWorkflow } from './dealer-account.ts';
+export { dealerPaymentWorkflow } from './dealer-payment.ts';
+export { monthlyStatementsWorkflow } from './monthly-statements.ts';

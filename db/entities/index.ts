@@ -19,4 +19,6 @@ export const entities = [
   receivables.InvoiceSchema,
   settings.SettingSchema,
   warranty.WarrantyStandardSchema,
+  receivables.InvoiceSchema, receivables.PaymentSchema, receivables.PaymentAllocationSchema,
+  receivables.NotificationSchema, receivables.StatementSchema,
 ];
