@@ -1,3 +1,4 @@
+import { createConsumerActivities } from './consumer.ts';
 import { createCreditHoldActivities } from './credit-hold.ts';
 import { createReceivablesActivities } from './receivables.ts';
 import type { ActivityDeps } from './support.ts';
@@ -6,6 +7,7 @@ import type { ActivityDeps } from './support.ts';
 // factory here; the worker registers the merged object.
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createConsumerActivities(deps),
     ...createCreditHoldActivities(deps),
     ...createReceivablesActivities(deps),
   };

@@ -1,2 +1,3 @@
 // Every workflow type the worker runs. One file per business process.
-export {};
+export { consumerOrderWorkflow } from './consumer-order.ts';
+export { consumerReturnWorkflow } from './consumer-return.ts';
