@@ -7,6 +7,7 @@ import { conflict, notFound, refused } from './errors.ts';
 import type { Ledger } from './ledger.ts';
 import { formatMinor, POINTS, unitShare } from './money.ts';
 import { notReturnable, tooManyReturned, type Violation } from '../workflows/consumer-rules.ts';
+import { parseProcessId } from '../workflows/ids.ts';
 import { recordStep, saveProcess } from './processes.ts';
 
 // The rules of consumer orders, returns and refunds (DESIGN.md P3) on locked rows. Each function
@@ -54,6 +55,18 @@ async function lockPayment(em: EntityManager, orderNo: string) {
   const [payment] = await em.execute('select * from consumer_payment where order_no = ? for update', [orderNo]);
   if (!payment) throw notFound('consumer order', orderNo);
   return payment;
+}
+
+/** the process row of whichever process made a refund step: an order keeps its status */
+async function saveRefundProcess(em: EntityManager, c: Ctx, orderNo: string, returnStatus: string, summary: Record<string, unknown>) {
+  const parsed = parseProcessId(c.processId);
+  if (parsed?.type === 'consumer-return') {
+    const [row] = await em.execute('select business_key from process where id = ?', [c.processId]);
+    await saveProcess(em, { id: c.processId, type: 'consumer-return', businessKey: String(row?.business_key ?? orderNo), status: returnStatus, summary: { ...summary, status: returnStatus } }, c.at);
+  } else {
+    const [order] = await em.execute('select status from consumer_order where order_no = ?', [orderNo]);
+    await saveProcess(em, { id: c.processId, type: 'consumer-order', businessKey: orderNo, status: String(order?.status ?? 'placed'), summary }, c.at);
+  }
 }
 
 async function setOrderStatus(em: EntityManager, orderNo: string, status: string, c: Ctx, step: string, key: string, detail: Record<string, unknown>) {
@@ -287,6 +300,7 @@ export async function reserveRefund(em: EntityManager, ledger: Ledger, r: Refund
       [r.refundId, r.orderNo, route, target, currency, String(amount), c.at]);
   }
   if (r.claimId) await em.execute(`update price_protection_claim set status = 'refunded' where id = ?`, [r.claimId]);
+  await saveRefundProcess(em, c, r.orderNo, settledAtOnce ? 'refunded' : 'refund-pending', { lastRefund: { refundId: r.refundId, route, amount: formatMinor(amount), status: settledAtOnce ? 'settled' : 'pending' } });
   await recordStep(em, {
     processId: c.processId, step: settledAtOnce ? 'refunded' : 'refund-instructed', actor: c.actor, key: `${r.refundId}:approved`,
     detail: { refundId: r.refundId, route, amount: formatMinor(amount), currency }, at: c.at,
@@ -319,6 +333,7 @@ export async function answerRefund(em: EntityManager, ledger: Ledger, a: { refun
     await em.execute('update consumer_payment set pending_minor = pending_minor - ? where order_no = ?', [String(amount), locked!.order_no]);
   }
   await em.execute('update consumer_refund set status = ?, answered_at = ? where refund_id = ?', [a.status, c.at, a.refundId]);
+  await saveRefundProcess(em, c, String(locked!.order_no), a.status === 'settled' ? 'refunded' : 'refund-failed', { lastRefund: { refundId: a.refundId, status: a.status } });
   await recordStep(em, { processId: c.processId, step: `refund-${a.status}`, actor: c.actor, key: `${a.refundId}:${a.status}`, detail: { refundId: a.refundId, eventId: a.eventId }, at: c.at });
   return { status: a.status, changed: true };
 }
