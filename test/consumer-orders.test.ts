@@ -229,6 +229,23 @@ test('cash on delivery refused twice within 30 days costs 500 points once', asyn
   await saveHistory(stack.client, second.id, 'consumer-order-cod-refused');
 });
 
+test('a fourth refusal within 365 days costs 500 points, though none of the 30-day windows holds two', async (t) => {
+  const { stack, api, keys } = t.context;
+  const customerId = uid('CU-');
+  const refuse = async (ago: number) => {
+    const order = await placeOrder(stack, api, keys, { route: 'cash-on-delivery', customerId, placedAt: daysAgo(ago) });
+    await carrierEvent(api, keys, order.orderNo, 'refused');
+    await orderStatus(api, keys, order.orderNo, 'refused');
+    return balanceOf(stack.orm, `loyalty:${customerId}`, 'PTS');
+  };
+
+  const afterThree = (await refuse(300), await refuse(200), await refuse(100));
+  const afterFour = await refuse(40);
+
+  t.is(afterThree, 0n);
+  t.is(afterFour, 500n);
+});
+
 test('a cancellation after shipment is refused with 409, telling to refuse or return', async (t) => {
   const { stack, api, keys } = t.context;
   const order = await placeOrder(stack, api, keys, { route: 'cash-on-delivery' });

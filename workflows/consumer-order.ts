@@ -57,21 +57,34 @@ export async function consumerOrderWorkflow(input: { orderNo: string }, policy: 
   const refunds = new RefundWaits();
   const system = { processId: id, actor: 'system' };
 
-  /** a refund of this order by its original route, followed until the provider answers */
+  /** waits for the provider's answer to a refund, escalating to finance when it is late */
+  const follow = async (refundId: string) => {
+    running++;
+    try {
+      const answer = await refunds.answerOf(refundId, policy.refundAnswerTimeout, () =>
+        acts.escalateConsumerRefund({ ...system, type: 'consumer-order', businessKey: orderNo, status, refundId }));
+      await acts.answerConsumerRefund({ ...system, actor: 'payment-provider', refundId, status: answer.status, eventId: answer.eventId });
+    } finally {
+      running--;
+    }
+  };
+
+  /**
+   * Reserves a refund of this order by its original route before the caller answers, so the
+   * provider's answer always finds it; the answer itself is awaited in the background.
+   */
   const refund = async (refundId: string, amountMinor: number, step: string, claimId: string | null = null) => {
     running++;
     try {
       const r = await acts.reserveConsumerRefund({
         ...system, step, refund: { refundId, orderNo, amountMinor, refundTo: 'original', confirmedAccount: order!.payment.account ?? null, claimId },
       });
-      if (r.status === 'pending') {
-        const answer = await refunds.answerOf(refundId, policy.refundAnswerTimeout, () =>
-          acts.escalateConsumerRefund({ ...system, type: 'consumer-order', businessKey: orderNo, status, refundId }));
-        await acts.answerConsumerRefund({ ...system, actor: 'payment-provider', refundId, status: answer.status, eventId: answer.eventId });
-      }
+      if (r.status === 'pending') void follow(refundId);
+      return r;
     } catch (err) {
-      // a refund refused here (nothing left to refund) stays on the timeline for finance
+      // a refund refused here (nothing left to refund) stays visible to finance in the logs
       log.warn('consumer refund not made', { orderNo, refundId, error: String(err) });
+      return null;
     } finally {
       running--;
     }
@@ -107,8 +120,8 @@ export async function consumerOrderWorkflow(input: { orderNo: string }, policy: 
     status = 'cancelled';
     if (r.refundMinor <= 0) return { status, refund: null };
     const refundId = `${id}:cancellation-refund`;
-    void refund(refundId, r.refundMinor, 'cancellation-refund');
-    return { status, refund: { refundId, amountMinor: r.refundMinor } };
+    const made = await refund(refundId, r.refundMinor, 'cancellation-refund');
+    return { status, refund: made && { refundId, amountMinor: r.refundMinor } };
   }, {
     validator: (_a) => {
       if (status === 'new') throw refusal('not-found', 'not-found', `consumer order ${orderNo} was not found`);
@@ -120,7 +133,7 @@ export async function consumerOrderWorkflow(input: { orderNo: string }, policy: 
 
   setHandler(priceProtectionUpdate, async ({ lineNo, actor }) => {
     const claim = await acts.claimConsumerPriceProtection({ processId: id, actor, orderNo, lineNo, protectionDays: policy.protectionDays }).catch(rethrowRefusal);
-    if (claim.refundNow) void refund(`${id}:price-protection:${claim.claimId}`, claim.amountMinor, 'price-protection-refund', claim.claimId);
+    if (claim.refundNow) await refund(`${id}:price-protection:${claim.claimId}`, claim.amountMinor, 'price-protection-refund', claim.claimId);
     return { amountMinor: claim.amountMinor, status: claim.status };
   }, {
     validator: ({ lineNo }) => {
@@ -191,9 +204,9 @@ export async function consumerOrderWorkflow(input: { orderNo: string }, policy: 
     if (status === 'delivered') {
       deliveredAt = Date.now();
       for (const l of lines.values()) l.delivered = l.quantity;
-      for (const c of r.owedClaims) void refund(`${id}:price-protection:${c.claimId}`, c.amountMinor, 'price-protection-refund', c.claimId);
+      for (const c of r.owedClaims) await refund(`${id}:price-protection:${c.claimId}`, c.amountMinor, 'price-protection-refund', c.claimId);
     }
-    if (r.refundMinor > 0) void refund(`${id}:refused-delivery-refund`, r.refundMinor, 'refused-delivery-refund');
+    if (r.refundMinor > 0) await refund(`${id}:refused-delivery-refund`, r.refundMinor, 'refused-delivery-refund');
   }
   await condition(() => running === 0);
   return { status };
