@@ -1,5 +1,5 @@
 import {
-  condition, defineSignal, defineUpdate, log, ParentClosePolicy, proxyActivities, setHandler, startChild, workflowInfo,
+  condition, defineSignal, defineUpdate, log, ParentClosePolicy, proxyActivities, setHandler, startChild,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 
@@ -44,8 +44,9 @@ const DAY_MS = 86_400_000;
 interface LineState { quantity: number; category: string; delivered: number; returned: number; pending: number }
 
 export async function consumerOrderWorkflow(input: { orderNo: string }, policy: ConsumerOrderPolicy = DEFAULT_CONSUMER_ORDER_POLICY): Promise<{ status: string }> {
-  const id = workflowInfo().workflowId;
   const { orderNo } = input;
+  // from the business key, not workflowInfo(), so a replay under another workflow id agrees
+  const id = processId('consumer-order', orderNo);
   let order: OrderInput | null = null;
   let status = 'new';
   let deliveredAt = 0;

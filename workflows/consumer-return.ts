@@ -1,4 +1,4 @@
-import { condition, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 
 import type { Activities } from '../activities/index.ts';
@@ -6,6 +6,7 @@ import type { InspectionLine, ReturnLine } from '../activities/consumer.ts';
 import { DB_STEP } from './activity-options.ts';
 import { refundAnsweredSignal, RefundWaits, rethrowRefusal } from './consumer-support.ts';
 import { refusal } from './failures.ts';
+import { processId } from './ids.ts';
 
 // A consumer return (DESIGN.md P3): review of a quality complaint, pickup, inspection, and the
 // refund of the accepted units by the original route (or the store balance, when chosen). Filed
@@ -34,8 +35,9 @@ export const confirmRefundAccountUpdate = defineUpdate<{ status: string }, [{ ac
 const acts = proxyActivities<Activities>(DB_STEP);
 
 export async function consumerReturnWorkflow(input: ConsumerReturnInput, policy: ConsumerReturnPolicy): Promise<ReturnOutcome> {
-  const id = workflowInfo().workflowId;
   const { orderNo } = input;
+  // from the business key, not workflowInfo(), so a replay under another workflow id agrees
+  const id = processId('consumer-return', orderNo, input.requestNo);
   const refundId = `${id}:refund`;
   let status = input.quality ? 'awaiting-review' : 'awaiting-pickup';
   let refundMinor = 0;
