@@ -486,6 +486,10 @@ export async function claimPriceProtection(em: EntityManager, p: { orderNo: stri
     [p.orderNo, p.lineNo, lowest.id, lowest.price_minor, units, String(amount), status, c.at]);
   await em.execute('update consumer_order_line set protected_price_minor = ? where order_no = ? and line_no = ?', [lowest.price_minor, p.orderNo, p.lineNo]);
   if (status === 'deducted') await em.execute('update consumer_payment set amount_minor = amount_minor - ? where order_no = ?', [String(amount), p.orderNo]);
+  await saveProcess(em, {
+    id: c.processId, type: 'consumer-order', businessKey: p.orderNo, status: String(order.status),
+    summary: { lastPriceProtection: { lineNo: p.lineNo, amount: formatMinor(amount), status } },
+  }, c.at);
   await recordStep(em, {
     processId: c.processId, step: 'price-protection', actor: c.actor, key: `${c.processId}:price-protection:${String(claim!.id)}`,
     detail: { lineNo: p.lineNo, price: formatMinor(big(lowest.price_minor)), units, amount: formatMinor(amount), status }, at: c.at,

@@ -96,6 +96,45 @@ test('a quality complaint is reviewed before pickup, then picked up', async (t) 
   t.is(booked.body.status, 'pickup-booked');
 });
 
+test('an inspection restocks, books damaged and sends back rejected units, refunding only those accepted', async (t) => {
+  const { stack, api, keys } = t.context;
+  const customerId = uid('CU-');
+  const order = await placeOrder(stack, api, keys, { route: 'store-balance', customerId, amount: '30.00', lines: [{ lineNo: 1, quantity: 3, unitPrice: '10.00' }] });
+  await deliver(api, keys, order.orderNo);
+  const filed = await fileReturn(api, keys, order.orderNo, { lines: [{ lineNo: 1, quantity: 3 }] });
+  await api.call('POST', `/returns/${filed.body.id}/pickup`, { key: keys.warehouse, body: { date: WORKING_DAY, slot: 'morning' } });
+
+  const bad = await api.call('POST', `/returns/${filed.body.id}/inspection`, { key: keys.warehouse, body: { lines: [{ lineNo: 1, restock: 1, damaged: 1, rejected: 0 }] } });
+  const inspected = await api.call('POST', `/returns/${filed.body.id}/inspection`, { key: keys.warehouse, body: { lines: [{ lineNo: 1, restock: 1, damaged: 1, rejected: 1 }] } });
+  await returnStatus(api, keys, filed.body.id, 'refunded');
+
+  t.is(bad.status, 422, 'the units inspected must add up to the units returned');
+  t.is(inspected.body.refundMinor, 2000);
+  const sku = order.lines[0]!.sku;
+  t.is((await stockOf(stack.orm, sku, 'NEW/RETURNS')).onHand, 1);
+  t.is((await stockOf(stack.orm, sku, 'NEW/DAMAGED')).onHand, 1);
+  t.is(await balanceOf(stack.orm, `store-balance:${customerId}`), 1000n, '30.00 paid from it (debit), 20.00 credited back');
+  const view = await orderStatus(api, keys, order.orderNo, 'delivered');
+  t.like(view.lines[0], { delivered: 3, returned: 2, pending: 0 });
+});
+
+test('a quality complaint rejected on review gives the units back to the order', async (t) => {
+  const { stack, api, keys } = t.context;
+  const order = await placeOrder(stack, api, keys);
+  await deliver(api, keys, order.orderNo);
+  const filed = await fileReturn(api, keys, order.orderNo, { lines: [{ lineNo: 1, quantity: 2 }], quality: true });
+
+  const review = await api.call('POST', `/returns/${filed.body.id}/review`, { key: keys.service, body: { decision: 'rejected', note: 'wear, not a defect' } });
+  await stack.client.workflow.getHandle(filed.body.id).result();
+  const again = await eventually(async () => {
+    const res = await fileReturn(api, keys, order.orderNo, { lines: [{ lineNo: 1, quantity: 2 }] });
+    return res.status === 201 ? res : undefined;
+  });
+
+  t.is(review.body.status, 'closed');
+  t.is(again.status, 201);
+});
+
 test('a pickup on a holiday or a Saturday is refused, and one outside the self-operated area too', async (t) => {
   const { stack, api, keys } = t.context;
   await api.call('PUT', '/holidays/2027-03-04', { key: keys.backOffice, body: { name: 'test holiday' } });
