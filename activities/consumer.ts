@@ -38,7 +38,7 @@ export function createConsumerActivities(deps: ActivityDeps) {
       return tx((em) => consumer.cancelOrder(em, { orderNo: a.orderNo }, ctx(a)));
     },
 
-    async claimConsumerPriceProtection(a: StepCtx & { orderNo: string; lineNo: number; protectionDays: number }) {
+    async claimConsumerPriceProtection(a: StepCtx & { orderNo: string; lineNo: number; protectionDays: number; claimKey: string }) {
       return tx((em) => consumer.claimPriceProtection(em, a, ctx(a)));
     },
 
@@ -65,19 +65,19 @@ export function createConsumerActivities(deps: ActivityDeps) {
 
     async releaseConsumerReturn(a: StepCtx & { orderNo: string; lines: consumer.ReturnLine[]; step: string; detail: Record<string, unknown> }) {
       return tx(async (em) => {
-        await consumer.releaseReturn(em, a);
-        await consumer.returnStep(em, { status: 'closed', step: a.step, detail: a.detail }, ctx(a));
+        // the step first: a retry after a commit finds it and gives nothing back twice
+        if (await consumer.returnStep(em, { status: 'closed', step: a.step, detail: a.detail }, ctx(a))) await consumer.releaseReturn(em, a);
       });
     },
 
     async recordConsumerReturnStep(a: StepCtx & { status: string; step: string; detail?: Record<string, unknown>; escalate?: boolean }) {
-      return tx((em) => consumer.returnStep(em, a, ctx(a)));
+      await tx((em) => consumer.returnStep(em, a, ctx(a)));
     },
 
     async bookConsumerPickup(a: StepCtx & { orderNo: string; date: string; slot: string }) {
       return tx(async (em) => {
         await consumer.checkPickup(em, a);
-        await consumer.returnStep(em, { status: 'pickup-booked', step: 'pickup-booked', detail: { date: a.date, slot: a.slot } }, ctx(a));
+        return consumer.returnStep(em, { status: 'pickup-booked', step: 'pickup-booked', detail: { date: a.date, slot: a.slot } }, ctx(a));
       });
     },
 

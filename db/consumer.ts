@@ -139,6 +139,18 @@ export async function applyCarrierEvent(em: EntityManager, ledger: Ledger, e: { 
   const order = await lockOrder(em, e.orderNo);
   const status = String(order.status);
   const key = `${c.processId}:event:${e.eventId}`;
+  const [done] = await em.execute('select step from process_step where idempotency_key = ?', [key]);
+  if (done && done.step !== 'event-ignored') {
+    // a retry of a step that committed: the same answer, rebuilt from the rows it changed
+    const payment = await lockPayment(em, e.orderNo);
+    const left = big(payment.paid_minor) - big(payment.refunded_minor) - big(payment.pending_minor);
+    const owed = await em.execute(`select id, amount_minor from price_protection_claim where order_no = ? and status = 'owed' order by id`, [e.orderNo]);
+    return {
+      status, applied: true, freightPoints: false,
+      refundMinor: status === 'refused' && isPrepaid(String(payment.route)) ? Number(left) : 0,
+      owedClaims: status === 'delivered' && isPrepaid(String(payment.route)) ? owed.map((r: Row) => ({ claimId: String(r.id), amountMinor: Number(r.amount_minor) })) : [],
+    };
+  }
   const allowed: Record<string, string[]> = { shipped: ['placed'], delivered: ['placed', 'shipped'], refused: ['placed', 'shipped'] };
   const none = { refundMinor: 0, owedClaims: [], freightPoints: false };
   if (!allowed[e.type]?.includes(status)) {
@@ -220,12 +232,12 @@ async function chargeRefusalFreight(em: EntityManager, ledger: Ledger, customerI
 export async function cancelOrder(em: EntityManager, o: { orderNo: string }, c: Ctx): Promise<{ status: string; refundMinor: number }> {
   const order = await lockOrder(em, o.orderNo);
   const status = String(order.status);
-  if (status === 'cancelled') return { status, refundMinor: 0 };
-  if (status !== 'placed') {
+  if (status !== 'placed' && status !== 'cancelled') {
     throw conflict('order-shipped', `consumer order ${o.orderNo} is ${status} and can no longer be cancelled: refuse the delivery or return the goods`, { orderNo: o.orderNo, status });
   }
   const payment = await lockPayment(em, o.orderNo);
-  await setOrderStatus(em, o.orderNo, 'cancelled', c, 'cancelled', `${c.processId}:cancelled`, {});
+  // cancelled already: a retry of this step, whose refund (made by the next step) is still due
+  if (status === 'placed') await setOrderStatus(em, o.orderNo, 'cancelled', c, 'cancelled', `${c.processId}:cancelled`, {});
   const left = big(payment.paid_minor) - big(payment.refunded_minor) - big(payment.pending_minor);
   return { status: 'cancelled', refundMinor: isPrepaid(String(payment.route)) ? Number(left) : 0 };
 }
@@ -381,13 +393,13 @@ function check(v: Violation | null) {
 }
 
 /** records a step of a return with its new status on the process row */
-export async function returnStep(em: EntityManager, s: { status: string; step: string; detail?: Record<string, unknown>; escalate?: boolean }, c: Ctx) {
+export async function returnStep(em: EntityManager, s: { status: string; step: string; detail?: Record<string, unknown>; escalate?: boolean }, c: Ctx): Promise<boolean> {
   const [row] = await em.execute('select business_key from process where id = ?', [c.processId]);
   await saveProcess(em, {
     id: c.processId, type: 'consumer-return', businessKey: String(row?.business_key ?? c.processId), status: s.status,
     ...(s.escalate ? { escalationLevel: 1 } : {}), summary: { status: s.status, [s.step]: s.detail ?? {} },
   }, c.at);
-  await recordStep(em, { processId: c.processId, step: s.step, actor: c.actor, key: `${c.processId}:${s.step}`, detail: s.detail, at: c.at });
+  return recordStep(em, { processId: c.processId, step: s.step, actor: c.actor, key: `${c.processId}:${s.step}`, detail: s.detail, at: c.at });
 }
 
 /** gives back the pending quantities of a return that will not be picked up */
@@ -460,8 +472,11 @@ export async function inspectReturn(em: EntityManager, ledger: Ledger, r: { orde
  * was placed and within the protection period, for the units not returned, once per price drop.
  * An unpaid cash-on-delivery order owes the lower amount; a prepaid one is owed a refund.
  */
-export async function claimPriceProtection(em: EntityManager, p: { orderNo: string; lineNo: number; protectionDays: number }, c: Ctx) {
+export async function claimPriceProtection(em: EntityManager, p: { orderNo: string; lineNo: number; protectionDays: number; claimKey: string }, c: Ctx):
+  Promise<{ claimId: string; amountMinor: number; status: string; refundNow: boolean }> {
   const order = await lockOrder(em, p.orderNo);
+  const [done] = await em.execute('select detail from process_step where idempotency_key = ?', [p.claimKey]);
+  if (done) return (done.detail as { result: { claimId: string; amountMinor: number; status: string; refundNow: boolean } }).result;
   if (order.status === 'cancelled' || order.status === 'refused') throw conflict('order-closed', `consumer order ${p.orderNo} is ${String(order.status)}`, { status: order.status });
   const [line] = await em.execute('select * from consumer_order_line where order_no = ? and line_no = ? for update', [p.orderNo, p.lineNo]);
   if (!line) throw notFound('order line', `${p.orderNo}/${p.lineNo}`);
@@ -490,11 +505,12 @@ export async function claimPriceProtection(em: EntityManager, p: { orderNo: stri
     id: c.processId, type: 'consumer-order', businessKey: p.orderNo, status: String(order.status),
     summary: { lastPriceProtection: { lineNo: p.lineNo, amount: formatMinor(amount), status } },
   }, c.at);
+  const result = { claimId: String(claim!.id), amountMinor: Number(amount), status, refundNow: status === 'owed' && order.status === 'delivered' };
   await recordStep(em, {
-    processId: c.processId, step: 'price-protection', actor: c.actor, key: `${c.processId}:price-protection:${String(claim!.id)}`,
-    detail: { lineNo: p.lineNo, price: formatMinor(big(lowest.price_minor)), units, amount: formatMinor(amount), status }, at: c.at,
+    processId: c.processId, step: 'price-protection', actor: c.actor, key: p.claimKey,
+    detail: { lineNo: p.lineNo, price: formatMinor(big(lowest.price_minor)), units, amount: formatMinor(amount), status, result }, at: c.at,
   });
-  return { claimId: String(claim!.id), amountMinor: Number(amount), status, refundNow: status === 'owed' && order.status === 'delivered' };
+  return result;
 }
 
 /** the API's view of an order: status, lines with their counters, payment, refunds */

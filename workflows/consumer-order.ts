@@ -51,6 +51,7 @@ export async function consumerOrderWorkflow(input: { orderNo: string }, policy: 
   let status = 'new';
   let deliveredAt = 0;
   let running = 0;
+  let claims = 0;
   const lines = new Map<number, LineState>();
   const events: CarrierEvent[] = [];
   const seenEvents = new Set<string>();
@@ -101,7 +102,10 @@ export async function consumerOrderWorkflow(input: { orderNo: string }, policy: 
   setHandler(placeOrderUpdate, async ({ order: o, actor }) => {
     if (!order) {
       order = o;
-      await acts.placeConsumerOrder({ processId: id, actor, order: o }).catch(rethrowRefusal);
+      await acts.placeConsumerOrder({ processId: id, actor, order: o }).catch((err: unknown) => {
+        order = null;
+        rethrowRefusal(err);
+      });
       for (const l of o.lines) lines.set(l.lineNo, { quantity: l.quantity, category: l.category, delivered: 0, returned: 0, pending: 0 });
       status = 'placed';
     }
@@ -133,7 +137,8 @@ export async function consumerOrderWorkflow(input: { orderNo: string }, policy: 
   });
 
   setHandler(priceProtectionUpdate, async ({ lineNo, actor }) => {
-    const claim = await acts.claimConsumerPriceProtection({ processId: id, actor, orderNo, lineNo, protectionDays: policy.protectionDays }).catch(rethrowRefusal);
+    const claimKey = `${id}:price-protection-claim:${++claims}`;
+    const claim = await acts.claimConsumerPriceProtection({ processId: id, actor, orderNo, lineNo, protectionDays: policy.protectionDays, claimKey }).catch(rethrowRefusal);
     if (claim.refundNow) await refund(`${id}:price-protection:${claim.claimId}`, claim.amountMinor, 'price-protection-refund', claim.claimId);
     return { amountMinor: claim.amountMinor, status: claim.status };
   }, {
