@@ -1,4 +1,5 @@
 import { createCoreReturnActivities } from './core-returns.ts';
+import { createConsumerActivities } from './consumer.ts';
 import { createCreditHoldActivities } from './credit-hold.ts';
 import { createReceivablesActivities } from './receivables.ts';
 import type { ActivityDeps } from './support.ts';
@@ -8,6 +9,7 @@ import type { ActivityDeps } from './support.ts';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCoreReturnActivities(deps),
+    ...createConsumerActivities(deps),
     ...createCreditHoldActivities(deps),
     ...createReceivablesActivities(deps),
   };

@@ -13,6 +13,7 @@ import { openApiDocument } from './openapi.ts';
 import { toHandler, type AnyRoute } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { coreReturnRoutes } from './routes/core-returns.ts';
+import { consumerOrderRoutes } from './routes/consumer-orders.ts';
 import { healthHandler } from './routes/health.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { masterDataRoutes } from './routes/master-data.ts';
@@ -34,6 +35,7 @@ export function allRoutes(ctx: ApiContext, metrics: ApiMetrics = createApiMetric
     ...metricsRoutes(ctx, metrics),
     ...coreReturnRoutes(ctx),
     ...receivablesRoutes(ctx),
+    ...consumerOrderRoutes(ctx),
   ];
   return routes;
 }

@@ -3,3 +3,5 @@ export { coreReturnWorkflow } from './core-return.ts';
 export { dealerAccountWorkflow } from './dealer-account.ts';
 export { dealerPaymentWorkflow } from './dealer-payment.ts';
 export { monthlyStatementsWorkflow } from './monthly-statements.ts';
+export { consumerOrderWorkflow } from './consumer-order.ts';
+export { consumerReturnWorkflow } from './consumer-return.ts';

@@ -1,4 +1,5 @@
 import * as auth from './auth.ts';
+import * as consumer from './consumer.ts';
 import * as ledger from './ledger.ts';
 import * as master from './master.ts';
 import * as process from './process.ts';
@@ -21,4 +22,8 @@ export const entities = [
   warranty.WarrantyStandardSchema,
   receivables.InvoiceSchema, receivables.PaymentSchema, receivables.PaymentAllocationSchema,
   receivables.NotificationSchema, receivables.StatementSchema,
+  consumer.ConsumerOrderSchema, consumer.ConsumerOrderLineSchema, consumer.ConsumerPaymentSchema,
+  consumer.ConsumerRefundSchema, consumer.RefundInstructionSchema, consumer.ConsumerEventSchema,
+  consumer.PaymentEventSchema, consumer.PriceChangeSchema, consumer.PriceProtectionClaimSchema,
+  consumer.HolidaySchema, consumer.PickupAreaSchema,
 ];
