@@ -17,7 +17,6 @@ export const entities = [
   ledger.BalanceSnapshotSchema,
   process.ProcessSchema, process.ProcessStepSchema,
   auth.ApiKeySchema,
-  receivables.InvoiceSchema,
   settings.SettingSchema,
   warranty.WarrantyStandardSchema,
   receivables.InvoiceSchema, receivables.PaymentSchema, receivables.PaymentAllocationSchema,
