@@ -7,6 +7,7 @@ import type { ApiContext } from './context.ts';
 import { errorHandler, HttpError } from './errors.ts';
 import { toHandler, type AnyRoute } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { dealerOrderRoutes } from './routes/dealer-orders.ts';
 import { healthHandler } from './routes/health.ts';
 import { masterDataRoutes } from './routes/master-data.ts';
 
@@ -15,6 +16,7 @@ export function allRoutes(ctx: ApiContext): AnyRoute[] {
   return [
     ...apiKeyRoutes(ctx),
     ...masterDataRoutes(ctx),
+    ...dealerOrderRoutes(ctx),
   ];
 }
 
