@@ -78,8 +78,8 @@ export async function dealerOrderView(em: EntityManager, id: string) {
       id: String(f.id), lineNo: n(f.order_line_no), partNo: f.part_no, quantity: n(f.quantity), supplierId: f.supplier_id,
       raisedAt: iso(f.raised_at), status: f.status, closedAt: iso(f.closed_at),
     })),
-    createdAt: process.createdAt, updatedAt: process.updatedAt,
-    timeline: process.timeline,
+    createdAt: iso(process.createdAt), updatedAt: iso(process.updatedAt),
+    timeline: process.timeline.map((s) => ({ ...s, at: iso(s.at) })),
   };
 }
 
