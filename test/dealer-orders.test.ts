@@ -282,3 +282,18 @@ test('another dealer cannot see or drive an order', async (t) => {
   t.is(cancel.status, 404);
   t.is((await readOrder(k, id)).status, 'picking');
 });
+
+test('an inbound receipt into an unknown bin is refused, and the corrected delivery note is booked', async (t) => {
+  const k = await kit(t);
+  const part = await pricedPart(k.stack);
+  const supplierId = await seedSupplier(k.stack.orm);
+  const body = { supplierId, deliveryNoteNo: uid('DN-'), lines: [{ partNo: part.partNo, quantity: 4, bin: 'NEW/NO-SUCH-BIN' }] };
+
+  const refused = await k.api.call('POST', '/inbound-receipts', { key: k.keys.warehouse, body });
+  const corrected = await k.api.call('POST', '/inbound-receipts', { key: k.keys.warehouse, body: { ...body, lines: [{ ...body.lines[0], bin: part.bin }] } });
+
+  t.is(refused.status, 422, JSON.stringify(refused.body));
+  t.is(refused.body.error.code, 'unknown-location');
+  t.is(corrected.status, 201, JSON.stringify(corrected.body));
+  t.deepEqual(await stockOf(k.stack.orm, part.partNo, part.bin), { onHand: 4, reserved: 0 });
+});

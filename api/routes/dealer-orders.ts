@@ -119,7 +119,7 @@ export function dealerOrderRoutes(ctx: ApiContext) {
         await priceOrderLines(read(), body.dealerId, body.lines);
         try {
           await ctx.temporal.workflow.start<typeof dealerOrderWorkflow>('dealerOrderWorkflow', {
-            taskQueue: ctx.config.taskQueue, workflowId: id, workflowIdReusePolicy: 'REJECT_DUPLICATE', memo: { lines: print },
+            taskQueue: ctx.config.taskQueue, workflowId: id, workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', memo: { lines: print },
             args: [{ dealerId: body.dealerId, orderNo: body.orderNo, lines: body.lines, actor: actor.id }],
           });
         } catch (err) {
@@ -218,7 +218,7 @@ export function dealerOrderRoutes(ctx: ApiContext) {
         let status = 201;
         try {
           await ctx.temporal.workflow.start<typeof inboundReceiptWorkflow>('inboundReceiptWorkflow', {
-            taskQueue: ctx.config.taskQueue, workflowId: id, workflowIdReusePolicy: 'REJECT_DUPLICATE', args: [{ ...body, actor: actor.id }],
+            taskQueue: ctx.config.taskQueue, workflowId: id, workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', args: [{ ...body, actor: actor.id }],
           });
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
