@@ -297,3 +297,32 @@ test('an inbound receipt into an unknown bin is refused, and the corrected deliv
   t.is(corrected.status, 201, JSON.stringify(corrected.body));
   t.deepEqual(await stockOf(k.stack.orm, part.partNo, part.bin), { onHand: 4, reserved: 0 });
 });
+
+test('a ship request sent twice ships and invoices once', async (t) => {
+  const k = await kit(t);
+  const part = await pricedPart(k.stack, { price: '9.00', stock: 3 });
+  const { id } = await submitOrder(k, [{ partNo: part.partNo, quantity: 3 }]);
+  const list = (await orderWhen(k, id, (o) => o.pickingLists.length === 1, 'a picking list')).pickingLists[0];
+  await pickAsListed(k, id, list);
+
+  const answers = await Promise.all([ship(k, id, list.pickingListNo), ship(k, id, list.pickingListNo)]);
+
+  t.true(answers.some((a) => a.status === 201), JSON.stringify(answers.map((a) => a.body)));
+  t.true(answers.every((a) => a.status === 201 || a.status === 409));
+  t.is((await readOrder(k, id)).shipments.length, 1);
+  t.is(await balanceOf(k.stack.orm, account.dealerReceivable(k.dealerId)), 2700n);
+  t.deepEqual(await stockOf(k.stack.orm, part.partNo, '@in-transit'), { onHand: 3, reserved: 0 });
+});
+
+test('two orders racing for the last units never reserve more than is there', async (t) => {
+  const k = await kit(t);
+  const part = await pricedPart(k.stack, { stock: 5 });
+
+  const [a, b] = await Promise.all([submitOrder(k, [{ partNo: part.partNo, quantity: 4 }]), submitOrder(k, [{ partNo: part.partNo, quantity: 4 }])]);
+  const [oa, ob] = await Promise.all([a, b].map((o) => orderWhen(k, o.id, (v) => v.status === 'picking', 'allocation')));
+
+  t.is(oa.lines[0].reserved + ob.lines[0].reserved, 5);
+  t.is(oa.lines[0].backordered + ob.lines[0].backordered, 3);
+  t.deepEqual(await stockOf(k.stack.orm, part.partNo, part.bin), { onHand: 5, reserved: 5 });
+  await assertLedgerClean(t, k.stack.orm);
+});
