@@ -193,7 +193,10 @@ test('bad order lines are refused before anything starts', async (t) => {
   t.is(zero.status, 400);
   t.regex(zero.body.error.message, /lines\[0\]\.quantity/);
   t.is(twice.status, 400);
+  const tooLong = await k.api.call('POST', '/dealer-orders', { key: k.keys.dealer, body: { dealerId: k.dealerId, orderNo: 'P'.repeat(40) + '/'.repeat(24), lines: [{ partNo: part.partNo, quantity: 1 }] } });
+
   t.is(otherDealer.status, 404);
+  t.is(tooLong.status, 400);
   t.deepEqual(await stockOf(k.stack.orm, part.partNo, part.bin), { onHand: 10, reserved: 0 });
 });
 

@@ -112,6 +112,10 @@ export function dealerOrderRoutes(ctx: ApiContext) {
       example: { dealerId: 'D-100', orderNo: 'PO-2026-0042', lines: [{ partNo: 'BP-200', quantity: 4 }] },
       handler: async ({ body, actor }) => {
         assertDealerScope(actor, body.dealerId, 'dealer');
+        // the document numbers (picking list, shipment, invoice) are built from both
+        if (encodeURIComponent(body.dealerId).length + encodeURIComponent(body.orderNo).length > 80) {
+          throw new HttpError(400, 'invalid-request', 'orderNo: together with dealerId it must be at most 80 characters', { field: 'orderNo' });
+        }
         const id = processId('dealer-order', body.dealerId, body.orderNo);
         const location = `/dealer-orders/${encodeURIComponent(id)}`;
         const print = fingerprint(body.lines);
