@@ -218,6 +218,8 @@ test('a short and a damaged receipt open a discrepancy that a credit resolves', 
   t.is((await readOrder(k, id)).status, 'completed');
   // invoiced 200.00, credited 2 short + 1 damaged
   t.is(await balanceOf(k.stack.orm, account.dealerReceivable(k.dealerId)), 14000n);
+  const [invoice] = await k.stack.orm.em.fork().execute('select amount_minor, paid_minor from invoice where shipment_no = ?', [shipmentNo]);
+  t.is(BigInt(String(invoice!.amount_minor)) - BigInt(String(invoice!.paid_minor)), 14000n, 'the invoice is open for what was not credited');
   t.deepEqual(await stockOf(k.stack.orm, part.partNo, '@dealer'), { onHand: 8, reserved: 0 });
   t.deepEqual(await stockOf(k.stack.orm, part.partNo, '@in-transit'), { onHand: 0, reserved: 0 });
   await assertLedgerClean(t, k.stack.orm);
