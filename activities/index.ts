@@ -1,13 +1,17 @@
 import { createCoreReturnActivities } from './core-returns.ts';
 import { createConsumerActivities } from './consumer.ts';
 import { createCreditHoldActivities } from './credit-hold.ts';
+import { createDealerOrderActivities } from './dealer-orders.ts';
 import { createReceivablesActivities } from './receivables.ts';
 import type { ActivityDeps } from './support.ts';
 
 // All activities of the application, built from their dependencies. Each feature adds its own
 // factory here; the worker registers the merged object.
 export function createActivities(deps: ActivityDeps) {
-  const groups = [createCoreReturnActivities(deps), createConsumerActivities(deps), createCreditHoldActivities(deps), createReceivablesActivities(deps)] as const;
+  const groups = [
+    createCoreReturnActivities(deps), createConsumerActivities(deps), createCreditHoldActivities(deps),
+    createDealerOrderActivities(deps), createReceivablesActivities(deps),
+  ] as const;
   // activities are registered by name: two features must never define the same one
   const seen = new Set<string>();
   for (const name of groups.flatMap((g) => Object.keys(g))) {

@@ -14,6 +14,7 @@ import { toHandler, type AnyRoute } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { coreReturnRoutes } from './routes/core-returns.ts';
 import { consumerOrderRoutes } from './routes/consumer-orders.ts';
+import { dealerOrderRoutes } from './routes/dealer-orders.ts';
 import { healthHandler } from './routes/health.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { masterDataRoutes } from './routes/master-data.ts';
@@ -36,6 +37,7 @@ export function allRoutes(ctx: ApiContext, metrics: ApiMetrics = createApiMetric
     ...coreReturnRoutes(ctx),
     ...receivablesRoutes(ctx),
     ...consumerOrderRoutes(ctx),
+    ...dealerOrderRoutes(ctx),
   ];
   return routes;
 }

@@ -5,3 +5,5 @@ export { dealerPaymentWorkflow } from './dealer-payment.ts';
 export { monthlyStatementsWorkflow } from './monthly-statements.ts';
 export { consumerOrderWorkflow } from './consumer-order.ts';
 export { consumerReturnWorkflow } from './consumer-return.ts';
+export { dealerOrderWorkflow } from './dealer-order.ts';
+export { inboundReceiptWorkflow } from './inbound-receipt.ts';

@@ -1,5 +1,6 @@
 import * as auth from './auth.ts';
 import * as consumer from './consumer.ts';
+import * as orders from './dealer-orders.ts';
 import * as ledger from './ledger.ts';
 import * as master from './master.ts';
 import * as process from './process.ts';
@@ -25,4 +26,6 @@ export const entities = [
   consumer.ConsumerRefundSchema, consumer.RefundInstructionSchema, consumer.ConsumerEventSchema,
   consumer.PaymentEventSchema, consumer.PriceChangeSchema, consumer.PriceProtectionClaimSchema,
   consumer.HolidaySchema, consumer.PickupAreaSchema,
+  orders.PartPriceSchema, orders.DealerOrderLineSchema, orders.PickingListSchema, orders.PickingListLineSchema,
+  orders.ShipmentSchema, orders.ShipmentLineSchema, orders.PurchaseFollowUpSchema,
 ];
