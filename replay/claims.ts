@@ -106,35 +106,35 @@ export async function driveClaims(api: ApiClient, plan: ClaimsPlan, progress: Pr
       outcome.id = filed.body.id as string;
       progress.started++;
       const p = `/core-returns/${encodeURIComponent(outcome.id)}`;
-      let view = (await api.expect('GET', p, undefined, [200])).body;
-      if (!view.cores?.some((c: { received: boolean | null }) => c.received !== null && c.received !== undefined)) {
+      let view = (await api.expect('GET', p, undefined, [200])).body as CoreView;
+      if (view.cores.some((c) => c.received === null)) {
         await api.expect('POST', `${p}/receipt`, { lines: batch.cores.map((c) => ({ lineNo: c.lineNo, received: true })), extra: [] }, [200]);
       }
-      view = await waitFor(api, p, (v) => v.cores.every((c: { decision: string | null; awaiting?: string }) => c.decision !== undefined));
+      // the warranty standard decides the clear cases as the cores are received; then an appraiser
+      view = await waitFor(api, p, (v) => v.cores.every((c) => c.stage !== 'announced'));
       for (const c of batch.cores) {
-        const core = view.cores.find((x: { lineNo: number }) => x.lineNo === c.lineNo);
-        if (core?.decision) continue;
+        if (view.cores.find((x) => x.lineNo === c.lineNo)?.stage !== 'awaiting-appraisal') continue;
         await api.expect('POST', `${p}/appraisals`, c.fraud
           ? { lineNo: c.lineNo, decision: 'reject', reasonCode: 'fraud' }
           : { lineNo: c.lineNo, decision: 'approve', reasonCode: 'covered', approvedAmount: { amount: formatMinor(c.claimedMinor), currency: CLAIMS_STANDARD.currency } }, [200]);
       }
-      view = (await api.expect('GET', p, undefined, [200])).body;
-      const approved = view.cores.filter((c: { decision: string }) => c.decision === 'approved' || c.decision === 'approve');
-      for (const supplierId of new Set(batch.cores.filter((c) => approved.some((a: { lineNo: number }) => a.lineNo === c.lineNo)).map((c) => c.supplierId))) {
-        const lineNos = batch.cores.filter((c) => c.supplierId === supplierId && approved.some((a: { lineNo: number }) => a.lineNo === c.lineNo)).map((c) => c.lineNo);
-        const rmaNo = `RMA-${batch.batchNo}-${supplierId.slice(5)}`;
-        await api.expect('POST', `${p}/supplier-returns`, { supplierId, lineNos, rmaNo }, [200, 201, 409]);
-        const owed = approved.filter((a: { lineNo: number }) => lineNos.includes(a.lineNo))
-          .reduce((s: bigint, a: { creditedAmount?: { amount: string } | null }) => s + (a.creditedAmount ? parseDecimal(a.creditedAmount.amount) : 0n), 0n);
-        if (owed > 0n) await api.expect('POST', `${p}/supplier-credits`, { rmaNo, amount: { amount: formatMinor(owed), currency: CLAIMS_STANDARD.currency } }, [200, 201, 409]);
+      view = await waitFor(api, p, (v) => v.cores.every((c) => c.stage !== 'awaiting-appraisal'));
+      const toReturn = view.cores.filter((c) => c.stage === 'approved' && c.plannedDisposition === 'return-to-supplier' && !c.rmaNo);
+      for (const supplierId of new Set(batch.cores.filter((c) => toReturn.some((r) => r.lineNo === c.lineNo)).map((c) => c.supplierId))) {
+        const lineNos = batch.cores.filter((c) => c.supplierId === supplierId && toReturn.some((r) => r.lineNo === c.lineNo)).map((c) => c.lineNo);
+        await api.expect('POST', `${p}/supplier-returns`, { supplierId, lineNos, rmaNo: `RMA-${batch.batchNo}-${supplierId.slice(5)}` }, [200, 201]);
       }
-      view = (await api.expect('GET', p, undefined, [200])).body;
+      view = (await api.expect('GET', p, undefined, [200])).body as CoreView;
+      for (const r of view.supplierReturns.filter((x) => x.credited === null)) {
+        await api.expect('POST', `${p}/supplier-credits`, { rmaNo: r.rmaNo, amount: r.expected }, [200, 201]);
+      }
+      view = (await api.expect('GET', p, undefined, [200])).body as CoreView;
       outcome.status = view.status;
-      for (const c of view.cores as { decision: string | null; creditedAmount?: { amount: string } | null; recoveredAmount?: { amount: string } | null }[]) {
-        if (c.decision === 'approved' || c.decision === 'approve') outcome.approved++;
-        else if (c.decision) outcome.rejected++;
-        if (c.creditedAmount) outcome.creditedMinor += parseDecimal(c.creditedAmount.amount);
-        if (c.recoveredAmount) outcome.recoveredMinor += parseDecimal(c.recoveredAmount.amount);
+      for (const c of view.cores) {
+        if (c.stage === 'approved') outcome.approved++;
+        else if (c.stage === 'rejected' || c.stage === 'finally-rejected') outcome.rejected++;
+        if (c.credited) outcome.creditedMinor += parseDecimal(c.credited.amount);
+        if (c.recovered) outcome.recoveredMinor += parseDecimal(c.recovered.amount);
       }
       progress.finished++;
     } catch (err) {
@@ -146,12 +146,19 @@ export async function driveClaims(api: ApiClient, plan: ClaimsPlan, progress: Pr
   return outcomes;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a view read as the API gives it
-async function waitFor(api: ApiClient, p: string, ready: (v: any) => boolean) {
-  for (let i = 0; i < 100; i++) {
-    const v = (await api.expect('GET', p, undefined, [200])).body;
+type Money = { amount: string; currency: string };
+/** the fields of GET /core-returns/:id that the replay reads */
+interface CoreView {
+  status: string;
+  cores: { lineNo: number; stage: string; received: boolean | null; plannedDisposition: string | null; rmaNo: string | null; credited: Money | null; recovered: Money | null }[];
+  supplierReturns: { rmaNo: string; expected: Money; credited: Money | null }[];
+}
+
+async function waitFor(api: ApiClient, p: string, ready: (v: CoreView) => boolean): Promise<CoreView> {
+  for (let i = 0; i < 300; i++) {
+    const v = (await api.expect('GET', p, undefined, [200])).body as CoreView;
     if (v.cores && ready(v)) return v;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return (await api.expect('GET', p, undefined, [200])).body;
+  return (await api.expect('GET', p, undefined, [200])).body as CoreView;
 }

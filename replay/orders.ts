@@ -47,7 +47,7 @@ export async function seedDataCo(api: ApiClient, plan: DataCoPlan, progress: Pro
   for (const p of plan.parts.values()) {
     partJobs.push(async () => {
       await api.expect('PUT', `/parts/${p.partNo}`, { name: p.name, category: p.category, fits: [p.model] }, [200]);
-      await api.expect('PUT', `/parts/${p.partNo}/prices/USD`, { amount: formatMinor(p.priceMinor) }, [200]);
+      await api.expect('PUT', `/parts/${p.partNo}/prices/USD`, { unitPrice: formatMinor(p.priceMinor) }, [200]);
     });
   }
   partJobs.push(() => api.expect('PUT', '/parts/DC-P-UNSOLD', { name: 'part nobody ordered', category: 'ordinary', fits: ['DC-M-UNSOLD'] }, [200]));

@@ -44,12 +44,13 @@ test('npm start stopped and started again finds an open dealer order and carries
   };
   let service = await startService(env);
   t.teardown(() => stopChild(service.child));
-  const [dealerId, partNo, bin] = [uid('D-'), uid('P-'), uid('B-')];
+  const [dealerId, partNo, bin, supplierId] = [uid('D-'), uid('P-'), uid('B-'), uid('S-')];
+  await call('PUT', `/suppliers/${supplierId}`, { name: 'restart supplier' });
   await call('PUT', `/dealers/${dealerId}`, { name: 'restart dealer', timeZone: 'Asia/Shanghai' });
   await call('PUT', `/parts/${partNo}`, { name: 'restart part', category: 'ordinary', fits: [] });
-  await call('PUT', `/parts/${partNo}/prices/CNY`, { amount: '10.00' });
+  await call('PUT', `/parts/${partNo}/prices/CNY`, { unitPrice: '10.00' });
   await call('PUT', `/warehouses/NEW/bins/${bin}`, {});
-  await call('POST', '/inbound-receipts', { supplierId: uid('S-'), deliveryNoteNo: uid('DN-'), lines: [{ partNo, quantity: 5, bin: `NEW/${bin}` }] });
+  await call('POST', '/inbound-receipts', { supplierId, deliveryNoteNo: uid('DN-'), lines: [{ partNo, quantity: 5, bin: `NEW/${bin}` }] });
   const created = await call('POST', '/dealer-orders', { dealerId, orderNo: uid('O-'), lines: [{ partNo, quantity: 2 }] });
   const orderPath = `/dealer-orders/${encodeURIComponent(created.body.id)}`;
   const issued = await waitFor('a picking list', async () => (await call('GET', orderPath)).body.pickingLists?.length > 0, 30_000).then(() => call('GET', orderPath));

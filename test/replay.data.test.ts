@@ -89,9 +89,9 @@ test('the replay of 300 DataCo lines and 100 claims reconciles with figures comp
   const warranty = expectedWarranty();
 
   const first = await runReplay(api.url, out);
+  t.is(first.code, 0, first.output.slice(-3000));
   const report = latestReport(out);
 
-  t.is(first.code, 0, first.output.slice(-3000));
   t.is(report.rows.orderLinesRead, 300);
   t.is(report.processes.orders, orders.orders);
   t.is(report.processes.byFinalState.cancelled ?? 0, orders.cancelled);
@@ -105,9 +105,9 @@ test('the replay of 300 DataCo lines and 100 claims reconciles with figures comp
   t.true(report.stock.holds, JSON.stringify(report.stock.broken));
 
   const second = await runReplay(api.url, out);
+  t.is(second.code, 0, second.output.slice(-3000));
   const again = latestReport(out);
 
-  t.is(second.code, 0, second.output.slice(-3000));
   t.true(again.idempotency.secondRun, 'the second run posted no journal');
   t.deepEqual(again.ledger.journals, report.ledger.journals);
 });

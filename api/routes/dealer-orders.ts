@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 
-import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 
@@ -90,6 +90,24 @@ async function scaledPolicy(em: EntityManager): Promise<{ policy?: { dayMs: numb
   return daySeconds === REAL_DAY_SECONDS ? {} : { policy: { dayMs: daySeconds * 1000 } };
 }
 
+/**
+ * Runs an update that names a document (picking list, shipment). The tables show a document as
+ * soon as the activity that made it commits; the workflow learns of it a moment later, when the
+ * activity reports. A client that saw the document and acted at once is not refused for that
+ * moment: while the workflow says "not one of this order's" and the tables say it is, wait.
+ */
+async function catchingUp<T>(run: () => Promise<T>, documentExists: () => Promise<boolean>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      const code = err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure ? err.cause.type : null;
+      if (code !== 'not-found' || attempt >= 50 || !(await documentExists())) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 const fingerprint = (lines: { partNo: string; quantity: number }[]) =>
   createHash('sha256').update(JSON.stringify(lines.map((l) => [l.partNo, l.quantity]))).digest('hex');
 
@@ -159,7 +177,8 @@ export function dealerOrderRoutes(ctx: ApiContext) {
       example: { pickingListNo: 'PL-D-100/PO-2026-0042-1', lines: [{ bin: 'NEW/A-01', partNo: 'BP-200', quantity: 4 }] },
       handler: async ({ params, body, actor }) => {
         const handle = await openOrder(params.id, actor);
-        await handle.executeUpdate(pickUpdate, { args: [{ actor: actor.id, ...body }] });
+        await catchingUp(() => handle.executeUpdate(pickUpdate, { args: [{ actor: actor.id, ...body }] }),
+          async () => (await viewOrThrow(params.id, actor)).pickingLists.some((l) => l.pickingListNo === body.pickingListNo));
         return { body: await viewOrThrow(params.id, actor) };
       },
     }),
@@ -170,7 +189,8 @@ export function dealerOrderRoutes(ctx: ApiContext) {
       example: { pickingListNo: 'PL-D-100/PO-2026-0042-1', carrier: 'SF Express', consignmentNo: 'SF1234567890' },
       handler: async ({ params, body, actor }) => {
         const handle = await openOrder(params.id, actor);
-        const shipped = await handle.executeUpdate(shipUpdate, { args: [{ actor: actor.id, ...body }] });
+        const shipped = await catchingUp(() => handle.executeUpdate(shipUpdate, { args: [{ actor: actor.id, ...body }] }),
+          async () => (await viewOrThrow(params.id, actor)).pickingLists.some((l) => l.pickingListNo === body.pickingListNo));
         return { status: 201, body: { shipmentNo: shipped.shipmentNo, invoiceNo: shipped.invoiceNo, order: await viewOrThrow(params.id, actor) } };
       },
     }),
@@ -184,7 +204,8 @@ export function dealerOrderRoutes(ctx: ApiContext) {
       example: { shipmentNo: 'SH-D-100/PO-2026-0042-1', lines: [{ partNo: 'BP-200', received: 4, damaged: 1 }] },
       handler: async ({ params, body, actor }) => {
         const handle = await openOrder(params.id, actor);
-        await handle.executeUpdate(receiptUpdate, { args: [{ actor: actor.id, ...body }] });
+        await catchingUp(() => handle.executeUpdate(receiptUpdate, { args: [{ actor: actor.id, ...body }] }),
+          async () => (await viewOrThrow(params.id, actor)).shipments.some((x) => x.shipmentNo === body.shipmentNo));
         return { body: await viewOrThrow(params.id, actor) };
       },
     }),
