@@ -12,6 +12,7 @@ import { createApiMetrics, type ApiMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { toHandler, type AnyRoute } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { coreReturnRoutes } from './routes/core-returns.ts';
 import { consumerOrderRoutes } from './routes/consumer-orders.ts';
 import { dealerOrderRoutes } from './routes/dealer-orders.ts';
@@ -28,6 +29,7 @@ import { receivablesRoutes } from './routes/receivables.ts';
 export function allRoutes(ctx: ApiContext, metrics: ApiMetrics = createApiMetrics(ctx.orm)): AnyRoute[] {
   const routes: AnyRoute[] = [
     ...apiKeyRoutes(ctx),
+    ...auditRoutes(ctx),
     ...masterDataRoutes(ctx),
     ...ledgerRoutes(ctx),
     ...settingsRoutes(ctx),
