@@ -1,4 +1,5 @@
 import { createCreditHoldActivities } from './credit-hold.ts';
+import { createDealerOrderActivities } from './dealer-orders.ts';
 import { createReceivablesActivities } from './receivables.ts';
 import type { ActivityDeps } from './support.ts';
 
@@ -7,6 +8,7 @@ import type { ActivityDeps } from './support.ts';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCreditHoldActivities(deps),
+    ...createDealerOrderActivities(deps),
     ...createReceivablesActivities(deps),
   };
 }

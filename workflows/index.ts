@@ -1,2 +1,3 @@
 // Every workflow type the worker runs. One file per business process.
-export {};
+export { dealerOrderWorkflow } from './dealer-order.ts';
+export { inboundReceiptWorkflow } from './inbound-receipt.ts';

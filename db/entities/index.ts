@@ -1,4 +1,5 @@
 import * as auth from './auth.ts';
+import * as orders from './dealer-orders.ts';
 import * as ledger from './ledger.ts';
 import * as master from './master.ts';
 import * as process from './process.ts';
@@ -17,4 +18,6 @@ export const entities = [
   auth.ApiKeySchema,
   receivables.InvoiceSchema,
   settings.SettingSchema,
+  orders.PartPriceSchema, orders.DealerOrderLineSchema, orders.PickingListSchema, orders.PickingListLineSchema,
+  orders.ShipmentSchema, orders.ShipmentLineSchema, orders.PurchaseFollowUpSchema,
 ];

@@ -1,6 +1,7 @@
 import { Migration20261203220137 } from './Migration20261203220137.ts';
 import { Migration20261203221357 } from './Migration20261203221357.ts';
 import { Migration20261203224500 } from './Migration20261203224500.ts';
+import { Migration20261203230001 } from './Migration20261203230001.ts';
 
 // Migrations are listed explicitly so that they load the same under tsx, in the worker and in
 // tests, with no directory scanning. Append new ones at the end.
@@ -8,4 +9,5 @@ export const migrationsList = [
   { name: 'Migration20261203220137', class: Migration20261203220137 },
   { name: 'Migration20261203221357', class: Migration20261203221357 },
   { name: 'Migration20261203224500', class: Migration20261203224500 },
+  { name: 'Migration20261203230001', class: Migration20261203230001 },
 ];
