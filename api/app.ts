@@ -8,6 +8,7 @@ import { errorHandler, HttpError } from './errors.ts';
 import { rateLimit } from './rate-limit.ts';
 import { toHandler, type AnyRoute } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { dealerOrderRoutes } from './routes/dealer-orders.ts';
 import { healthHandler } from './routes/health.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { masterDataRoutes } from './routes/master-data.ts';
@@ -20,6 +21,7 @@ export function allRoutes(ctx: ApiContext): AnyRoute[] {
     ...masterDataRoutes(ctx),
     ...ledgerRoutes(ctx),
     ...settingsRoutes(ctx),
+    ...dealerOrderRoutes(ctx),
   ];
 }
 

@@ -6,6 +6,8 @@ import type { Ledger, Posting } from './ledger.ts';
 import { addDays, localDate, startOfLocalDay } from './time.ts';
 
 type Row = Record<string, unknown>;
+// raw rows carry timestamptz as text (the driver's parser is off), entities as Date
+const instant = (v: unknown) => new Date(v as string | Date).toISOString();
 
 export interface InvoiceView {
   invoiceNo: string;
@@ -28,9 +30,9 @@ export function invoiceView(r: Row): InvoiceView {
     invoiceNo: String(r.invoice_no), dealerId: String(r.dealer_id), processId: String(r.process_id), shipmentNo: String(r.shipment_no),
     currency: String(r.currency), amountMinor: String(r.amount_minor), paidMinor: String(r.paid_minor),
     outstandingMinor: (BigInt(String(r.amount_minor)) - BigInt(String(r.paid_minor))).toString(),
-    issuedAt: (r.issued_at as Date).toISOString(),
+    issuedAt: instant(r.issued_at),
     dueDate: r.due_date instanceof Date ? r.due_date.toISOString().slice(0, 10) : String(r.due_date),
-    overdueAt: (r.overdue_at as Date).toISOString(), journalId: String(r.journal_id), escalationLevel: Number(r.escalation_level),
+    overdueAt: instant(r.overdue_at), journalId: String(r.journal_id), escalationLevel: Number(r.escalation_level),
   };
 }
 

@@ -108,6 +108,8 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
   setHandler(shipUpdate, async (s) => {
     const shipped = await exclusive(() => act.shipPickingList({ orderId, dealerId: input.dealerId, key: `${orderId}:ship:${s.pickingListNo}`, ...s }));
     shippedAt.set(shipped.shipmentNo, Date.now());
+    // the dealer's account process tracks the invoice from here (DESIGN.md P4)
+    if (shipped.invoiceNo) await act.announceInvoice({ dealerId: input.dealerId, invoiceNo: shipped.invoiceNo });
     return shipped;
   }, {
     validator: (s) => {
