@@ -43,6 +43,12 @@ const { values: opt } = parseArgs({
     soak: { type: 'boolean', default: false },
     minutes: { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench/results' },
+    /** a dynamic config value of the Temporal dev server, name=value; repeatable */
+    'temporal-config': { type: 'string', multiple: true, default: [] },
+    /** an environment variable of the API and the worker, NAME=value; repeatable */
+    'stack-env': { type: 'string', multiple: true, default: [] },
+    /** a directory for CPU profiles of the API and the worker */
+    profile: { type: 'string' },
   },
 });
 
@@ -154,7 +160,11 @@ async function spareflowStack(): Promise<Stack> {
   await orm.close();
 
   const temporalPort = await freePort();
-  const temporalServer = await startTemporalDevServer({ cli: temporalBinaries().cli, port: temporalPort, headless: true });
+  const dynamicConfig = Object.fromEntries(opt['temporal-config'].map((kv) => {
+    const [k, v] = kv.split('=') as [string, string];
+    return [k, v === 'true' ? true : v === 'false' ? false : Number.isNaN(Number(v)) ? v : Number(v)];
+  }));
+  const temporalServer = await startTemporalDevServer({ cli: temporalBinaries().cli, port: temporalPort, headless: true, dynamicConfig });
   children.push(temporalServer);
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const apiPort = await freePort();
@@ -162,6 +172,8 @@ async function spareflowStack(): Promise<Stack> {
   const env = {
     DATABASE_URL: urlOf(name), TEMPORAL_ADDRESS: temporalAddress, PORT: String(apiPort), SPAREFLOW_ADMIN_KEY: adminKey,
     RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn', TEMPORAL_TASK_QUEUE: `bench-${tag}`,
+    ...Object.fromEntries(opt['stack-env'].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+    ...(opt.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(opt.profile)}` } : {}),
   };
   const worker = child('worker', 'worker/main.ts', env);
   const api = child('api', 'api/main.ts', env);
@@ -292,8 +304,9 @@ try {
     if (only.has('spareflow')) records.push(...await spareflow());
     if (only.has('peer')) records.push(...await peer());
     const finishedAt = new Date();
-    const md = toMarkdown({ startedAt, finishedAt, machine, records });
-    fs.writeFileSync(path.join(opt.out, `${stamp}.json`), JSON.stringify({ startedAt, finishedAt, machine, levels, records }, null, 1));
+    const settings = { temporalConfig: opt['temporal-config'], stackEnv: opt['stack-env'] };
+    const md = toMarkdown({ startedAt, finishedAt, machine, records, settings });
+    fs.writeFileSync(path.join(opt.out, `${stamp}.json`), JSON.stringify({ startedAt, finishedAt, machine, settings, levels, records }, null, 1));
     fs.writeFileSync(path.join(opt.out, `${stamp}.md`), md);
     console.log(`\n${md}\nwritten to ${opt.out}/${stamp}.json and .md`);
   }

@@ -13,7 +13,7 @@ export interface LevelRecord extends RunResult {
   resources: Record<string, GroupFigures>;
 }
 
-interface Run { startedAt: Date; finishedAt: Date; machine: Record<string, unknown>; records: LevelRecord[] }
+interface Run { startedAt: Date; finishedAt: Date; machine: Record<string, unknown>; records: LevelRecord[]; settings: { temporalConfig: string[]; stackEnv: string[] } }
 
 const q = (x?: { p50: number; p95: number; p99: number }) => (x ? `${x.p50} / ${x.p95} / ${x.p99}` : '–');
 const time = (iso: string) => `${iso.slice(11, 19)}Z`;
@@ -26,6 +26,8 @@ export function toMarkdown(run: Run): string {
   const m = run.machine;
   out.push(`Run of ${run.startedAt.toISOString().slice(0, 16)}Z–${run.finishedAt.toISOString().slice(11, 16)}Z on ${m.cpus} × ${m.cpuModel}, ` +
     `${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}. The machine was shared: the 1-minute load average at the start of each level is in the table.`);
+  const set = [...run.settings.temporalConfig.map((x) => `Temporal ${x}`), ...run.settings.stackEnv];
+  out.push('', `Settings beyond the defaults: ${set.length ? set.map((x) => `\`${x}\``).join(', ') : 'none'}.`);
 
   out.push('', '| concurrency | spareflow orders/s | floor orders/s | DBOS peer orders/s | spareflow / floor | spareflow / peer |', '| --- | --- | --- | --- | --- | --- |');
   for (const c of levels) {

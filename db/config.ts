@@ -21,6 +21,10 @@ export interface Config {
   bodyLimit: string;
   /** requests per minute per API key */
   rateLimitPerMinute: number;
+  /** connections of the API's and the worker's pool, each */
+  dbPoolMax: number;
+  /** worker slots; a value left unset keeps the SDK's default */
+  workerTuning: { maxConcurrentActivityTaskExecutions?: number; maxConcurrentWorkflowTaskExecutions?: number; maxCachedWorkflows?: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -33,6 +37,10 @@ function int(env: Env, name: string, fallback: number): number {
     throw new Error(`configuration ${name} must be a non-negative integer, got "${raw}"`);
   }
   return value;
+}
+
+function optionalInt(env: Env, name: string): number | undefined {
+  return env[name] === undefined || env[name] === '' ? undefined : int(env, name, 0);
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -52,5 +60,11 @@ export function loadConfig(env: Env = process.env): Config {
     ledgerTimeZone: env.LEDGER_TIME_ZONE || 'Asia/Shanghai',
     bodyLimit: env.BODY_LIMIT || '1mb',
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000),
+    dbPoolMax: int(env, 'DB_POOL_MAX', 20),
+    workerTuning: {
+      maxConcurrentActivityTaskExecutions: optionalInt(env, 'WORKER_MAX_ACTIVITIES'),
+      maxConcurrentWorkflowTaskExecutions: optionalInt(env, 'WORKER_MAX_WORKFLOW_TASKS'),
+      maxCachedWorkflows: optionalInt(env, 'WORKER_MAX_CACHED_WORKFLOWS'),
+    },
   };
 }

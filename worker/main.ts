@@ -13,11 +13,12 @@ const config = loadConfig();
 // the SDK's own logs (bundling, state changes) only from warnings up, unless debugging
 Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });
 const db = await openDatabase(config);
-const orm = await openOrm(db.url, 20);
+const orm = await openOrm(db.url, config.dbPoolMax);
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
 const clientConnection = await Connection.connect({ address: config.temporalAddress });
 const deps = createDeps(orm, config, new Client({ connection: clientConnection, namespace: config.temporalNamespace }));
-const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps });
+const tuning = Object.fromEntries(Object.entries(config.workerTuning).filter(([, v]) => v !== undefined));
+const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps, tuning });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
