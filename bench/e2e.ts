@@ -43,8 +43,10 @@ const { values: opt } = parseArgs({
     soak: { type: 'boolean', default: false },
     minutes: { type: 'string', default: '10' },
     out: { type: 'string', default: 'bench/results' },
-    /** a dynamic config value of the Temporal dev server, name=value; repeatable */
-    'temporal-config': { type: 'string', multiple: true, default: [] },
+    // a dynamic config value of the Temporal dev server, name=value; repeatable; replaces the
+    // default, eager activity dispatch: the server hands the worker the activity that a workflow
+    // task has just scheduled in its answer, saving a poll per step (the server's default is off)
+    'temporal-config': { type: 'string', multiple: true, default: ['system.enableActivityEagerExecution=true'] },
     /** an environment variable of the API and the worker, NAME=value; repeatable */
     'stack-env': { type: 'string', multiple: true, default: [] },
     /** a directory for CPU profiles of the API and the worker */
@@ -62,11 +64,15 @@ const dbName = (suffix: string) => `spareflow_bench_${tag}${suffix}`;
 const urlOf = (name: string) => Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString();
 /** PostgreSQL publishes an idle backend's counters within 10 s (PGSTAT_IDLE_INTERVAL in 15) */
 const STATS_SETTLE_MS = 11_000;
+const startedAt = new Date();
+const stamp = startedAt.toISOString().slice(0, 16).replace(':', '');
+fs.mkdirSync(opt.out, { recursive: true });
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spareflow-bench-'));
 
 const admin = new pg.Client({ connectionString: ADMIN_URL });
 await admin.connect();
 const created: string[] = [];
+const done: LevelRecord[] = [];
 const children: ChildProcess[] = [];
 
 function child(name: string, script: string, env: Record<string, string>): ChildProcess {
@@ -74,6 +80,11 @@ function child(name: string, script: string, env: Record<string, string>): Child
   const c = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
   children.push(c);
   return c;
+}
+
+function countInLog(name: string, text: string): number {
+  const file = path.join(logDir, `${name}.log`);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split(text).length - 1 : 0;
 }
 
 async function database(suffix: string): Promise<string> {
@@ -113,6 +124,9 @@ async function measure(system: string, concurrency: number, groups: ProcGroup[],
     system, takenAt, loadAverage1m: +load.toFixed(2), ...result,
     transactionsPerOrder: result.completed ? +(xacts / result.completed).toFixed(1) : null, historyEventsPerOrder: null, resources,
   };
+  done.push(record);
+  // so that an interrupted run keeps what it measured
+  fs.writeFileSync(path.join(opt.out, `${stamp}.json.tmp`), JSON.stringify(done, null, 1));
   console.log(JSON.stringify({ system, concurrency, ordersPerSecond: result.ordersPerSecond, completed: result.completed, errors: result.errors.length, order: result.latencyMs.order }));
   for (const e of result.errors.slice(0, 10)) console.log(`  error: order ${e.order} at ${e.step}: ${e.message}`);
   return record;
@@ -217,7 +231,15 @@ async function spareflow(): Promise<LevelRecord[]> {
       const levelTag = `${tag}-c${c}`;
       const record = await measure('spareflow', c, stack.groups(), stack.databases,
         () => runOrders(c, countFor(c), maxSeconds, httpOrder(stack, levelTag)));
-      if (stack.temporal) record.historyEventsPerOrder = await historyPerOrder(stack.temporal, sampleOrders(levelTag, record.completed));
+      if (stack.temporal) {
+        record.historyEventsPerOrder = await historyPerOrder(stack.temporal, sampleOrders(levelTag, record.completed));
+        // every shipment signals its dealer's account process (activities/receivables.ts)
+        const account = await stack.temporal.workflow.getHandle(processId('dealer-account', DEALERS[0]!)).describe().catch(() => null);
+        record.observed = {
+          dealerAccountHistoryLength: account?.historyLength ?? 0,
+          workerFailedActivationsSoFar: countInLog('worker', 'Failed to process Workflow Activation'),
+        };
+      }
       out.push(record);
     }
   } finally {
@@ -291,9 +313,6 @@ async function soak(minutes: number) {
 // ---- run ----------------------------------------------------------------------------------------
 
 const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, platform: `${os.type()} ${os.release()}` };
-const startedAt = new Date();
-const stamp = startedAt.toISOString().slice(0, 16).replace(':', '');
-fs.mkdirSync(opt.out, { recursive: true });
 try {
   if (opt.soak) {
     const summary = await soak(Number(opt.minutes));
@@ -308,6 +327,7 @@ try {
     const md = toMarkdown({ startedAt, finishedAt, machine, records, settings });
     fs.writeFileSync(path.join(opt.out, `${stamp}.json`), JSON.stringify({ startedAt, finishedAt, machine, settings, levels, records }, null, 1));
     fs.writeFileSync(path.join(opt.out, `${stamp}.md`), md);
+    fs.rmSync(path.join(opt.out, `${stamp}.json.tmp`), { force: true });
     console.log(`\n${md}\nwritten to ${opt.out}/${stamp}.json and .md`);
   }
 } finally {

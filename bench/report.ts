@@ -11,6 +11,8 @@ export interface LevelRecord extends RunResult {
   transactionsPerOrder: number | null;
   historyEventsPerOrder: number | null;
   resources: Record<string, GroupFigures>;
+  /** further counts seen after the level */
+  observed?: Record<string, number>;
 }
 
 interface Run { startedAt: Date; finishedAt: Date; machine: Record<string, unknown>; records: LevelRecord[]; settings: { temporalConfig: string[]; stackEnv: string[] } }
@@ -61,6 +63,8 @@ export function toMarkdown(run: Run): string {
     out.push(`| ${x.system} | ${x.concurrency} | ${parts.join('; ')} |`);
   }
 
+  const observed = r.filter((x) => x.observed).map((x) => `${x.system} C=${x.concurrency}: ${Object.entries(x.observed!).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (observed.length) out.push('', `Observed after each level:\n\n${observed.map((e) => `- ${e}`).join('\n')}`);
   const retries = r.flatMap((x) => Object.entries(x.retries).map(([k, v]) => `${x.system} C=${x.concurrency}: ${v} × ${k}`));
   if (retries.length) out.push('', `Retries by the client (not errors; each tried again and went through):\n\n${retries.map((e) => `- ${e}`).join('\n')}`);
   const errors = r.flatMap((x) => x.errors.map((e) => `${x.system} C=${x.concurrency} order ${e.order} at ${e.step}: ${e.message}`));
