@@ -373,7 +373,7 @@ export async function remindReceipt(em: EntityManager, s: StepInput & { shipment
  */
 export async function resolveDiscrepancy(em: EntityManager, ledger: Ledger, s: StepInput & { dealerId: string; shipmentNo: string; resolution: 'credit' | 're-ship' }):
   Promise<OrderState> {
-  const [shipment] = await em.execute('select status, currency from shipment where shipment_no = ? and order_id = ? for update', [s.shipmentNo, s.orderId]);
+  const [shipment] = await em.execute('select status, currency, invoice_no from shipment where shipment_no = ? and order_id = ? for update', [s.shipmentNo, s.orderId]);
   if (!shipment) throw notFound('shipment', s.shipmentNo);
   if (!(await recordStep(em, { processId: s.orderId, step: 'discrepancy-resolved', actor: s.actor, key: s.key, at: s.at, detail: { shipmentNo: s.shipmentNo, resolution: s.resolution } }))) {
     return orderState(em, s.orderId);
@@ -402,6 +402,9 @@ export async function resolveDiscrepancy(em: EntityManager, ledger: Ledger, s: S
           { account: account.dealerReceivable(s.dealerId), currency: String(shipment.currency), amount: -credit },
         ],
       });
+      // the credit note settles that much of the shipment's invoice, so arrears chase only the rest
+      // TODO: a credit beyond what is still open should become the dealer's unapplied credit
+      await em.execute('update invoice set paid_minor = least(amount_minor, paid_minor + ?) where invoice_no = ?', [credit.toString(), shipment.invoice_no]);
     }
   } else {
     for (const l of lines) {

@@ -193,7 +193,10 @@ test('bad order lines are refused before anything starts', async (t) => {
   t.is(zero.status, 400);
   t.regex(zero.body.error.message, /lines\[0\]\.quantity/);
   t.is(twice.status, 400);
+  const tooLong = await k.api.call('POST', '/dealer-orders', { key: k.keys.dealer, body: { dealerId: k.dealerId, orderNo: 'P'.repeat(40) + '/'.repeat(24), lines: [{ partNo: part.partNo, quantity: 1 }] } });
+
   t.is(otherDealer.status, 404);
+  t.is(tooLong.status, 400);
   t.deepEqual(await stockOf(k.stack.orm, part.partNo, part.bin), { onHand: 10, reserved: 0 });
 });
 
@@ -215,6 +218,8 @@ test('a short and a damaged receipt open a discrepancy that a credit resolves', 
   t.is((await readOrder(k, id)).status, 'completed');
   // invoiced 200.00, credited 2 short + 1 damaged
   t.is(await balanceOf(k.stack.orm, account.dealerReceivable(k.dealerId)), 14000n);
+  const [invoice] = await k.stack.orm.em.fork().execute('select amount_minor, paid_minor from invoice where shipment_no = ?', [shipmentNo]);
+  t.is(BigInt(String(invoice!.amount_minor)) - BigInt(String(invoice!.paid_minor)), 14000n, 'the invoice is open for what was not credited');
   t.deepEqual(await stockOf(k.stack.orm, part.partNo, '@dealer'), { onHand: 8, reserved: 0 });
   t.deepEqual(await stockOf(k.stack.orm, part.partNo, '@in-transit'), { onHand: 0, reserved: 0 });
   await assertLedgerClean(t, k.stack.orm);
@@ -281,4 +286,48 @@ test('another dealer cannot see or drive an order', async (t) => {
   t.is(read.status, 404);
   t.is(cancel.status, 404);
   t.is((await readOrder(k, id)).status, 'picking');
+});
+
+test('an inbound receipt into an unknown bin is refused, and the corrected delivery note is booked', async (t) => {
+  const k = await kit(t);
+  const part = await pricedPart(k.stack);
+  const supplierId = await seedSupplier(k.stack.orm);
+  const body = { supplierId, deliveryNoteNo: uid('DN-'), lines: [{ partNo: part.partNo, quantity: 4, bin: 'NEW/NO-SUCH-BIN' }] };
+
+  const refused = await k.api.call('POST', '/inbound-receipts', { key: k.keys.warehouse, body });
+  const corrected = await k.api.call('POST', '/inbound-receipts', { key: k.keys.warehouse, body: { ...body, lines: [{ ...body.lines[0], bin: part.bin }] } });
+
+  t.is(refused.status, 422, JSON.stringify(refused.body));
+  t.is(refused.body.error.code, 'unknown-location');
+  t.is(corrected.status, 201, JSON.stringify(corrected.body));
+  t.deepEqual(await stockOf(k.stack.orm, part.partNo, part.bin), { onHand: 4, reserved: 0 });
+});
+
+test('a ship request sent twice ships and invoices once', async (t) => {
+  const k = await kit(t);
+  const part = await pricedPart(k.stack, { price: '9.00', stock: 3 });
+  const { id } = await submitOrder(k, [{ partNo: part.partNo, quantity: 3 }]);
+  const list = (await orderWhen(k, id, (o) => o.pickingLists.length === 1, 'a picking list')).pickingLists[0];
+  await pickAsListed(k, id, list);
+
+  const answers = await Promise.all([ship(k, id, list.pickingListNo), ship(k, id, list.pickingListNo)]);
+
+  t.true(answers.some((a) => a.status === 201), JSON.stringify(answers.map((a) => a.body)));
+  t.true(answers.every((a) => a.status === 201 || a.status === 409));
+  t.is((await readOrder(k, id)).shipments.length, 1);
+  t.is(await balanceOf(k.stack.orm, account.dealerReceivable(k.dealerId)), 2700n);
+  t.deepEqual(await stockOf(k.stack.orm, part.partNo, '@in-transit'), { onHand: 3, reserved: 0 });
+});
+
+test('two orders racing for the last units never reserve more than is there', async (t) => {
+  const k = await kit(t);
+  const part = await pricedPart(k.stack, { stock: 5 });
+
+  const [a, b] = await Promise.all([submitOrder(k, [{ partNo: part.partNo, quantity: 4 }]), submitOrder(k, [{ partNo: part.partNo, quantity: 4 }])]);
+  const [oa, ob] = await Promise.all([a, b].map((o) => orderWhen(k, o.id, (v) => v.status === 'picking', 'allocation')));
+
+  t.is(oa.lines[0].reserved + ob.lines[0].reserved, 5);
+  t.is(oa.lines[0].backordered + ob.lines[0].backordered, 3);
+  t.deepEqual(await stockOf(k.stack.orm, part.partNo, part.bin), { onHand: 5, reserved: 5 });
+  await assertLedgerClean(t, k.stack.orm);
 });

@@ -1,4 +1,4 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 
 import type { Activities } from '../activities/index.ts';
 import { DB_STEP } from './activity-options.ts';
@@ -19,5 +19,12 @@ const act = proxyActivities<Activities>(DB_STEP);
 
 export async function inboundReceiptWorkflow(input: InboundReceiptInput): Promise<{ ordersToNotify: string[] }> {
   const receiptId = workflowInfo().workflowId;
-  return act.receiveInbound({ receiptId, key: `${receiptId}:receive`, ...input });
+  try {
+    return await act.receiveInbound({ receiptId, key: `${receiptId}:receive`, ...input });
+  } catch (err) {
+    // a refused delivery (unknown supplier, part or bin) fails the process with the refusal
+    // itself, so the API answers it as such and the corrected delivery note may be sent again
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) throw err.cause;
+    throw err;
+  }
 }

@@ -78,8 +78,8 @@ export async function dealerOrderView(em: EntityManager, id: string) {
       id: String(f.id), lineNo: n(f.order_line_no), partNo: f.part_no, quantity: n(f.quantity), supplierId: f.supplier_id,
       raisedAt: iso(f.raised_at), status: f.status, closedAt: iso(f.closed_at),
     })),
-    createdAt: process.createdAt, updatedAt: process.updatedAt,
-    timeline: process.timeline,
+    createdAt: iso(process.createdAt), updatedAt: iso(process.updatedAt),
+    timeline: process.timeline.map((s) => ({ ...s, at: iso(s.at) })),
   };
 }
 
@@ -112,6 +112,10 @@ export function dealerOrderRoutes(ctx: ApiContext) {
       example: { dealerId: 'D-100', orderNo: 'PO-2026-0042', lines: [{ partNo: 'BP-200', quantity: 4 }] },
       handler: async ({ body, actor }) => {
         assertDealerScope(actor, body.dealerId, 'dealer');
+        // the document numbers (picking list, shipment, invoice) are built from both
+        if (encodeURIComponent(body.dealerId).length + encodeURIComponent(body.orderNo).length > 80) {
+          throw new HttpError(400, 'invalid-request', 'orderNo: together with dealerId it must be at most 80 characters', { field: 'orderNo' });
+        }
         const id = processId('dealer-order', body.dealerId, body.orderNo);
         const location = `/dealer-orders/${encodeURIComponent(id)}`;
         const print = fingerprint(body.lines);
@@ -119,7 +123,7 @@ export function dealerOrderRoutes(ctx: ApiContext) {
         await priceOrderLines(read(), body.dealerId, body.lines);
         try {
           await ctx.temporal.workflow.start<typeof dealerOrderWorkflow>('dealerOrderWorkflow', {
-            taskQueue: ctx.config.taskQueue, workflowId: id, workflowIdReusePolicy: 'REJECT_DUPLICATE', memo: { lines: print },
+            taskQueue: ctx.config.taskQueue, workflowId: id, workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', memo: { lines: print },
             args: [{ dealerId: body.dealerId, orderNo: body.orderNo, lines: body.lines, actor: actor.id }],
           });
         } catch (err) {
@@ -218,7 +222,7 @@ export function dealerOrderRoutes(ctx: ApiContext) {
         let status = 201;
         try {
           await ctx.temporal.workflow.start<typeof inboundReceiptWorkflow>('inboundReceiptWorkflow', {
-            taskQueue: ctx.config.taskQueue, workflowId: id, workflowIdReusePolicy: 'REJECT_DUPLICATE', args: [{ ...body, actor: actor.id }],
+            taskQueue: ctx.config.taskQueue, workflowId: id, workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', args: [{ ...body, actor: actor.id }],
           });
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

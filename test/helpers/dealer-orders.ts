@@ -26,9 +26,9 @@ export interface OrderKit {
   keys: { dealer: string; warehouse: string; dispatcher: string; backOffice: string };
 }
 
-/** a stack with a worker and the API, a dealer, and a key of each role the order needs */
-export async function orderKit(stack: Stack): Promise<OrderKit> {
-  await stack.startWorker();
+/** a stack with a worker (unless the test runs its own) and the API, a dealer, and a key of each role the order needs */
+export async function orderKit(stack: Stack, o: { worker?: boolean } = {}): Promise<OrderKit> {
+  if (o.worker !== false) await stack.startWorker();
   const api = await stack.api();
   const dealerId = await seedDealer(stack.orm);
   const { keyFor } = await import('./fixtures.ts');
