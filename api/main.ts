@@ -12,7 +12,7 @@ const config = loadConfig();
 const log = pino({ level: config.logLevel, base: { service: 'api' } });
 if (!config.adminKey) log.warn('SPAREFLOW_ADMIN_KEY is not set: no admin key, only stored keys are accepted');
 const db = await openDatabase(config);
-const orm = await openOrm(db.url, 20);
+const orm = await openOrm(db.url, config.dbPoolMax);
 const connection = await Connection.connect({ address: config.temporalAddress });
 const temporal = new Client({ connection, namespace: config.temporalNamespace });
 const app = createApp({ orm, temporal, config, log, ledger: new Ledger({ timeZone: config.ledgerTimeZone }) });

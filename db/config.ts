@@ -27,6 +27,10 @@ export interface Config {
   workerMetricsAddress: string | null;
   /** where the notifier delivers arrears reminders and escalations (POST, JSON); none: not sent */
   notifyWebhookUrl: string | undefined;
+  /** connections of the API's and the worker's pool, each */
+  dbPoolMax: number;
+  /** worker slots; a value left unset keeps the SDK's default */
+  workerTuning: { maxConcurrentActivityTaskExecutions?: number; maxConcurrentWorkflowTaskExecutions?: number; maxCachedWorkflows?: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -39,6 +43,10 @@ function int(env: Env, name: string, fallback: number): number {
     throw new Error(`configuration ${name} must be a non-negative integer, got "${raw}"`);
   }
   return value;
+}
+
+function optionalInt(env: Env, name: string): number | undefined {
+  return env[name] === undefined || env[name] === '' ? undefined : int(env, name, 0);
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -61,5 +69,11 @@ export function loadConfig(env: Env = process.env): Config {
     metricsPublic: env.SPAREFLOW_METRICS_PUBLIC === '1' || env.SPAREFLOW_METRICS_PUBLIC === 'true',
     workerMetricsAddress: env.WORKER_METRICS_ADDRESS === 'off' ? null : env.WORKER_METRICS_ADDRESS || '127.0.0.1:9464',
     notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL || undefined,
+    dbPoolMax: int(env, 'DB_POOL_MAX', 20),
+    workerTuning: {
+      maxConcurrentActivityTaskExecutions: optionalInt(env, 'WORKER_MAX_ACTIVITIES'),
+      maxConcurrentWorkflowTaskExecutions: optionalInt(env, 'WORKER_MAX_WORKFLOW_TASKS'),
+      maxCachedWorkflows: optionalInt(env, 'WORKER_MAX_CACHED_WORKFLOWS'),
+    },
   };
 }

@@ -49,6 +49,8 @@ export interface DevServerOptions {
   dbFile?: string;
   headless?: boolean;
   log?: 'inherit' | 'ignore';
+  /** further dynamic config values of the server, e.g. `system.enableActivityEagerExecution` */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 /** a real Temporal server in one process: `temporal server start-dev` */
@@ -59,6 +61,7 @@ export async function startTemporalDevServer(o: DevServerOptions): Promise<Child
   else args.push('--ui-port', String(o.uiPort));
   // the default of 2000 per second is low for the benchmark's load
   args.push('--dynamic-config-value', 'frontend.rps=20000', '--dynamic-config-value', 'frontend.namespaceRPS=20000');
+  for (const [name, value] of Object.entries(o.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${name}=${JSON.stringify(value)}`);
   const child = spawn(o.cli, args, { stdio: ['ignore', o.log ?? 'ignore', o.log ?? 'ignore'] });
   await waitFor('the Temporal dev server', () => temporalAnswers(`127.0.0.1:${o.port}`), 60_000, child);
   return child;

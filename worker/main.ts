@@ -20,12 +20,13 @@ Runtime.install({
     : {}),
 });
 const db = await openDatabase(config);
-const orm = await openOrm(db.url, 20);
+const orm = await openOrm(db.url, config.dbPoolMax);
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
 const clientConnection = await Connection.connect({ address: config.temporalAddress });
 const deps = createDeps(orm, config, new Client({ connection: clientConnection, namespace: config.temporalNamespace }));
 await ensureStatementSchedule(deps.temporal, { taskQueue: config.taskQueue, timeZone: config.ledgerTimeZone });
-const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps });
+const tuning = Object.fromEntries(Object.entries(config.workerTuning).filter(([, v]) => v !== undefined));
+const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps, tuning });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
