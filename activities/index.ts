@@ -1,5 +1,7 @@
 import { createCreditHoldActivities } from './credit-hold.ts';
+import { createDailyCloseActivities } from './daily-close.ts';
 import { createReceivablesActivities } from './receivables.ts';
+import { createStockCountActivities } from './stock-counts.ts';
 import type { ActivityDeps } from './support.ts';
 
 // All activities of the application, built from their dependencies. Each feature adds its own
@@ -8,6 +10,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCreditHoldActivities(deps),
     ...createReceivablesActivities(deps),
+    ...createStockCountActivities(deps),
+    ...createDailyCloseActivities(deps),
   };
 }
 

@@ -8,13 +8,19 @@ import { errorHandler, HttpError } from './errors.ts';
 import { toHandler, type AnyRoute } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthHandler } from './routes/health.ts';
+import { dayRoutes } from './routes/days.ts';
 import { masterDataRoutes } from './routes/master-data.ts';
+import { reportRoutes } from './routes/reports.ts';
+import { stockCountRoutes } from './routes/stock-counts.ts';
 
 /** every route of the API, as data; the OpenAPI document is generated from the same list */
 export function allRoutes(ctx: ApiContext): AnyRoute[] {
   return [
     ...apiKeyRoutes(ctx),
     ...masterDataRoutes(ctx),
+    ...stockCountRoutes(ctx),
+    ...dayRoutes(ctx),
+    ...reportRoutes(ctx),
   ];
 }
 

@@ -5,6 +5,7 @@ import { loadConfig } from '../db/config.ts';
 import { openDatabase } from '../db/database.ts';
 import { openOrm } from '../db/orm.ts';
 import { createDeps } from './deps.ts';
+import { ensureDailyCloseSchedule } from './schedules.ts';
 import { createWorker } from './worker.ts';
 
 // The worker process. On SIGTERM or SIGINT it stops polling, lets running activities finish
@@ -17,6 +18,7 @@ const orm = await openOrm(db.url, 20);
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
 const clientConnection = await Connection.connect({ address: config.temporalAddress });
 const deps = createDeps(orm, config, new Client({ connection: clientConnection, namespace: config.temporalNamespace }));
+await ensureDailyCloseSchedule(deps.temporal, { taskQueue: config.taskQueue, timeZone: config.ledgerTimeZone });
 const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,2 +1,3 @@
 // Every workflow type the worker runs. One file per business process.
-export {};
+export { dailyCloseWorkflow, scheduledDailyCloseWorkflow } from './daily-close.ts';
+export { stockCountWorkflow } from './stock-count.ts';
