@@ -13,6 +13,7 @@ import { invalid, refused } from './errors.ts';
 // step that moves stock out of or into a bin checks `isBinFrozen` / `assertBinsOpen` first.
 
 type Row = Record<string, unknown>;
+const iso = (v: unknown) => (v instanceof Date ? v : new Date(String(v))).toISOString();
 
 /** how a bin is named in a URL: `NEW~A-01` for the location `NEW/A-01` (a slash cannot be a path segment) */
 export function locationFromBinRef(ref: string): string {
@@ -159,7 +160,7 @@ export async function binCard(em: EntityManager, location: string, date: string)
     const incoming = m.to_location === location;
     p.closing += incoming ? q : -q;
     p.movements.push({
-      journalId: String(m.journal_id), postedAt: (m.posted_at as Date).toISOString(), reason: String(m.reason),
+      journalId: String(m.journal_id), postedAt: iso(m.posted_at), reason: String(m.reason),
       documentRef: String(m.document_ref), processId: m.process_id === null ? null : String(m.process_id), actor: String(m.actor),
       from: String(m.from_location), to: String(m.to_location), in: incoming ? q : 0, out: incoming ? 0 : q, balance: p.closing,
     });

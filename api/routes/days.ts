@@ -48,7 +48,7 @@ export function dayRoutes(ctx: ApiContext) {
         const [closed] = await em.execute('select closed_at, actor, summary from closed_day where business_date = ?', [params.date]);
         return {
           body: {
-            businessDate: params.date, closed: Boolean(closed), closedAt: closed ? (closed.closed_at as Date).toISOString() : null,
+            businessDate: params.date, closed: Boolean(closed), closedAt: closed ? new Date(String(closed.closed_at instanceof Date ? closed.closed_at.toISOString() : closed.closed_at)).toISOString() : null,
             closedBy: closed?.actor ?? null, process: await getProcess(em, processId('daily-close', params.date)),
           },
         };
