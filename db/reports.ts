@@ -47,7 +47,8 @@ export async function stockSummary(em: EntityManager, date: string) {
  *   `decision` ('approved' | 'rejected') and the local date `decidedOn` (YYYY-MM-DD); a core
  *   with a `quantity` counts that many units, otherwise one;
  * - objected: the same cores with an `objectedOn` date, counted on that date;
- * - credited: the warranty-expense debits of the process's money journals (the dealer's credit);
+ * - credited: the credits to dealer receivable accounts (receivable:*) of the process's money
+ *   journals, i.e. the warranty credit notes given to the dealer;
  * - recovered: the credits to supplier recovery accounts (recovery:*) of the process's money
  *   journals, i.e. what suppliers paid or credited against the recovery receivable.
  * Money is per currency, as decimal strings.
@@ -80,7 +81,7 @@ export async function warrantyReport(em: EntityManager, r: { period: 'week' | 'm
 
   const money = await em.execute(
     `select date_trunc('${unit}', j.business_date)::date as start, l.currency,
-            coalesce(sum(l.amount) filter (where l.account_code = 'warranty-expense'), 0)::bigint as credited,
+            coalesce(-sum(l.amount) filter (where l.account_code like 'receivable:%' and l.amount < 0), 0)::bigint as credited,
             coalesce(-sum(l.amount) filter (where l.account_code like 'recovery:%' and l.amount < 0), 0)::bigint as recovered
      from money_journal j join money_line l on l.journal_id = j.id
      where j.process_id like 'core-return:%' and j.business_date between ? and ?
