@@ -1,5 +1,6 @@
 import { createCreditHoldActivities } from './credit-hold.ts';
 import { createDailyCloseActivities } from './daily-close.ts';
+import { createInboundActivities } from './inbound.ts';
 import { createReceivablesActivities } from './receivables.ts';
 import { createStockCountActivities } from './stock-counts.ts';
 import type { ActivityDeps } from './support.ts';
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReceivablesActivities(deps),
     ...createStockCountActivities(deps),
     ...createDailyCloseActivities(deps),
+    ...createInboundActivities(deps),
   };
 }
 

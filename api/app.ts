@@ -9,6 +9,7 @@ import { toHandler, type AnyRoute } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthHandler } from './routes/health.ts';
 import { dayRoutes } from './routes/days.ts';
+import { inboundReceiptRoutes } from './routes/inbound-receipts.ts';
 import { masterDataRoutes } from './routes/master-data.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { stockCountRoutes } from './routes/stock-counts.ts';
@@ -19,6 +20,7 @@ export function allRoutes(ctx: ApiContext): AnyRoute[] {
     ...apiKeyRoutes(ctx),
     ...masterDataRoutes(ctx),
     ...stockCountRoutes(ctx),
+    ...inboundReceiptRoutes(ctx),
     ...dayRoutes(ctx),
     ...reportRoutes(ctx),
   ];

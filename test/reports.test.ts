@@ -43,7 +43,7 @@ test.serial('the stock summary gives quantity and variety per warehouse at a dat
   const [newBin, newBin2, coreBin, promoBin] = [
     await seedBin(stack.orm), await seedBin(stack.orm), await seedBin(stack.orm, { warehouse: 'CORE' }), await seedBin(stack.orm, { warehouse: 'PROMO' }),
   ];
-  const [p1, p2, p3, p4, p5] = await Promise.all([1, 2, 3, 4, 5].map(() => seedPart(stack.orm)));
+  const [p1, p2, p3, p4, p5] = await Promise.all([1, 2, 3, 4, 5].map(() => seedPart(stack.orm))) as [string, string, string, string, string];
 
   await move(stack, { partNo: p1, from: '@supplier', to: newBin, quantity: 7, date: day(date, -1) });
   await move(stack, { partNo: p1, from: '@supplier', to: newBin2, quantity: 2, date });

@@ -7,7 +7,7 @@ import { inTransaction } from '../db/tx.ts';
 import { alertsOf, assertBinsOpen, isBinFrozen } from '../db/warehouse.ts';
 import { processId } from '../workflows/ids.ts';
 import { ensureDailyCloseSchedule } from '../worker/schedules.ts';
-import { assertLedgerClean, keyFor, seedBin, seedPart, seedStock, stockOf } from './helpers/fixtures.ts';
+import { assertLedgerClean, keyFor, seedBin, seedPart, seedStock, seedSupplier, stockOf } from './helpers/fixtures.ts';
 import { saveHistory } from './helpers/histories.ts';
 import { eventually, testStack, uid, type Stack } from './helpers/stack.ts';
 
@@ -275,5 +275,89 @@ test('the bin card lists the opening, every move of the day with its running bal
   t.is((await stockOf(stack.orm, part, bin)).onHand, 12, 'the card closes on the ledger balance');
   t.is((await api.call('GET', '/bins/NEW~NO-SUCH-BIN/card')).status, 404);
   t.is((await api.call('GET', '/bins/bad/card')).status, 400);
+  await assertLedgerClean(t, stack.orm);
+});
+
+test('a delivery with a short, an over and a rejected line is counted, inspected and put away, and purchasing hears of the differences', async (t) => {
+  const { stack, api, keys } = await setUp(t);
+  const supplierId = await seedSupplier(stack.orm);
+  const [a, b, c] = [await seedPart(stack.orm), await seedPart(stack.orm), await seedPart(stack.orm)];
+  const [bin1, bin2] = [await seedBin(stack.orm), await seedBin(stack.orm)];
+  const note = { supplierId, deliveryNoteNo: uid('DN-'), lines: [{ partNo: a, quantity: 10 }, { partNo: b, quantity: 5 }, { partNo: c, quantity: 4 }] };
+
+  const registered = await api.call('POST', '/inbound-receipts', { key: keys.warehouse, body: note });
+  t.is(registered.status, 201, JSON.stringify(registered.body));
+  const id = registered.body.id as string;
+  const path = `/inbound-receipts/${enc(id)}`;
+  t.is((await api.call('POST', '/inbound-receipts', { key: keys.warehouse, body: note })).status, 200, 'the same note again answers the receipt');
+  const reused = await api.call('POST', '/inbound-receipts', { key: keys.warehouse, body: { ...note, lines: note.lines.slice(1) } });
+  t.is(reused.status, 409);
+
+  const counted = await api.call('POST', `${path}/count`, {
+    key: keys.warehouse, body: { lines: [{ lineNo: 1, counted: 8 }, { lineNo: 2, counted: 6 }, { lineNo: 3, counted: 4 }] },
+  });
+  t.is(counted.body.status, 'awaiting-inspection', JSON.stringify(counted.body));
+  t.is((await stockOf(stack.orm, b, '@inspection')).onHand, 6);
+  const noReason = await api.call('POST', `${path}/inspection`, {
+    key: keys.warehouse, body: { lines: [{ lineNo: 1, accepted: 8, rejected: 0 }, { lineNo: 2, accepted: 6, rejected: 0 }, { lineNo: 3, accepted: 1, rejected: 3 }] },
+  });
+  t.is(noReason.status, 422);
+  t.is(noReason.body.error.code, 'reason-required');
+  const inspected = await api.call('POST', `${path}/inspection`, {
+    key: keys.warehouse,
+    body: { lines: [{ lineNo: 1, accepted: 8, rejected: 0 }, { lineNo: 2, accepted: 6, rejected: 0 }, { lineNo: 3, accepted: 1, rejected: 3, reason: 'cracked housing' }] },
+  });
+  t.is(inspected.body.status, 'awaiting-putaway', JSON.stringify(inspected.body));
+  t.deepEqual(inspected.body.summary.lines.map((l: { outcome: string }) => l.outcome), ['short', 'over', 'rejected']);
+  t.is(inspected.body.summary.returnDocumentNo, `RTN/${supplierId}/${note.deliveryNoteNo}`);
+  const notice = inspected.body.notices.find((n: { audience: string }) => n.audience === 'purchasing');
+  t.deepEqual(notice.detail.differences.map((d: { lineNo: number; outcome: string; noted: number; counted: number; rejected: number }) =>
+    [d.lineNo, d.outcome, d.noted, d.counted, d.rejected]), [[1, 'short', 10, 8, 0], [2, 'over', 5, 6, 0], [3, 'rejected', 4, 4, 3]]);
+
+  const wrong = await api.call('POST', `${path}/putaway`, { key: keys.warehouse, body: { lines: [{ lineNo: 1, bin: bin1, quantity: 7 }] } });
+  t.is(wrong.status, 422);
+  t.is(wrong.body.error.code, 'putaway-mismatch');
+  const putaway = await api.call('POST', `${path}/putaway`, {
+    key: keys.warehouse,
+    body: { lines: [{ lineNo: 1, bin: bin1, quantity: 8 }, { lineNo: 2, bin: bin1, quantity: 4 }, { lineNo: 2, bin: bin2, quantity: 2 }, { lineNo: 3, bin: bin2, quantity: 1 }] },
+  });
+  t.is(putaway.status, 200, JSON.stringify(putaway.body));
+  t.is(putaway.body.status, 'completed');
+  t.deepEqual([await stockOf(stack.orm, a, bin1), await stockOf(stack.orm, b, bin1), await stockOf(stack.orm, b, bin2), await stockOf(stack.orm, c, bin2)]
+    .map((s) => s.onHand), [8, 4, 2, 1]);
+  t.deepEqual([a, b, c].map(() => 0), await Promise.all([a, b, c].map(async (p) => (await stockOf(stack.orm, p, '@inspection')).onHand)));
+  t.is((await stockOf(stack.orm, c, '@supplier')).onHand, -1, '4 came, 3 went back on the return document');
+
+  const card = await api.call('GET', `/bins/${bin1.replace('/', '~')}/card?date=${stack.ledger.businessDate(new Date())}`);
+  t.deepEqual(card.body.parts.map((p: { partNo: string; opening: number; closing: number; movements: { reason: string; in: number }[] }) =>
+    [p.partNo, p.opening, p.movements.map((m) => [m.reason, m.in]), p.closing]).sort(),
+  [[a, 0, [['putaway', 8]], 8], [b, 0, [['putaway', 4]], 4]].sort());
+
+  await stack.client.workflow.getHandle(id).result();
+  await saveHistory(stack.client, id, 'inbound-receipt-short-over-rejected');
+  await assertLedgerClean(t, stack.orm);
+});
+
+test('putaway into a bin that a count holds is refused and moves nothing', async (t) => {
+  const { stack, api, keys } = await setUp(t);
+  const supplierId = await seedSupplier(stack.orm);
+  const part = await seedPart(stack.orm);
+  const bin = await seedBin(stack.orm);
+  const registered = await api.call('POST', '/inbound-receipts', {
+    key: keys.warehouse, body: { supplierId, deliveryNoteNo: uid('DN-'), lines: [{ partNo: part, quantity: 3 }] },
+  });
+  const path = `/inbound-receipts/${enc(registered.body.id)}`;
+  await api.call('POST', `${path}/count`, { key: keys.warehouse, body: { lines: [{ lineNo: 1, counted: 3 }] } });
+  await api.call('POST', `${path}/inspection`, { key: keys.warehouse, body: { lines: [{ lineNo: 1, accepted: 3, rejected: 0 }] } });
+  const count = await api.call('POST', '/stock-counts', { key: keys.warehouse, body: { warehouse: 'NEW', countNo: uid('C-'), bins: [binCode(bin)] } });
+  t.is(count.status, 201);
+
+  const putaway = await api.call('POST', `${path}/putaway`, { key: keys.warehouse, body: { lines: [{ lineNo: 1, bin, quantity: 3 }] } });
+
+  t.is(putaway.status, 422, JSON.stringify(putaway.body));
+  t.is(putaway.body.error.code, 'bin-frozen');
+  t.is((await stockOf(stack.orm, part, bin)).onHand, 0);
+  t.is((await stockOf(stack.orm, part, '@inspection')).onHand, 3);
+  t.is((await api.call('GET', path)).body.status, 'awaiting-putaway');
   await assertLedgerClean(t, stack.orm);
 });

@@ -1,3 +1,4 @@
 // Every workflow type the worker runs. One file per business process.
 export { dailyCloseWorkflow, scheduledDailyCloseWorkflow } from './daily-close.ts';
+export { inboundReceiptWorkflow } from './inbound-receipt.ts';
 export { stockCountWorkflow } from './stock-count.ts';

@@ -5,6 +5,7 @@ import type { CountedLine, Variance } from '../activities/stock-counts.ts';
 import { DB_STEP } from './activity-options.ts';
 import { refusal } from './failures.ts';
 import { processId as makeProcessId } from './ids.ts';
+import { asStep } from './step-failure.ts';
 
 // P6 stock count, one per warehouse (or zone, or named bins) and count number. The bins are
 // frozen for picking and putaway from the moment the count opens until it completes (see
@@ -60,9 +61,9 @@ export async function stockCountWorkflow(input: StockCountInput): Promise<StockC
     const allCounted = [...state.counted, ...lines];
     const complete = state.locations.every((l) => allCounted.some((c) => c.location === l) || bins.includes(l));
     submissions += 1;
-    const result = await act.recordCountedBins({
+    const result = await asStep(() => act.recordCountedBins({
       processId, round: state.round, submission: submissions, lines, countedBins: bins, allCounted, complete, locations: state.locations, actor,
-    });
+    }));
     state.counted = allCounted;
     state.status = result.status;
     state.variances = result.variances;
@@ -87,13 +88,13 @@ export async function stockCountWorkflow(input: StockCountInput): Promise<StockC
 
   setHandler(countApprovalUpdate, async ({ decision, bins, note, actor }) => {
     if (decision === 'approve') {
-      await act.postCountAdjustments({ processId, round: state.round, variances: state.variances, actor, note: note ?? null });
+      await asStep(() => act.postCountAdjustments({ processId, round: state.round, variances: state.variances, actor, note: note ?? null }));
       state.status = 'completed';
       return view();
     }
     const recount = bins?.length ? bins : [...new Set(state.variances.map((v) => v.location))];
     const kept = state.counted.filter((c) => !recount.includes(c.location));
-    await act.requestRecount({ processId, round: state.round + 1, bins: recount, keptCounted: kept, actor, note: note ?? null });
+    await asStep(() => act.requestRecount({ processId, round: state.round + 1, bins: recount, keptCounted: kept, actor, note: note ?? null }));
     state.round += 1;
     state.counted = kept;
     state.variances = [];
