@@ -5,13 +5,16 @@ import express, { type RequestHandler } from 'express';
 import { authenticate } from './auth.ts';
 import type { ApiContext } from './context.ts';
 import { errorHandler, HttpError } from './errors.ts';
+import { rateLimit } from './rate-limit.ts';
 import { toHandler, type AnyRoute } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
-import { healthHandler } from './routes/health.ts';
 import { dayRoutes } from './routes/days.ts';
+import { healthHandler } from './routes/health.ts';
 import { inboundReceiptRoutes } from './routes/inbound-receipts.ts';
+import { ledgerRoutes } from './routes/ledger.ts';
 import { masterDataRoutes } from './routes/master-data.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { settingsRoutes } from './routes/settings.ts';
 import { stockCountRoutes } from './routes/stock-counts.ts';
 
 /** every route of the API, as data; the OpenAPI document is generated from the same list */
@@ -19,6 +22,8 @@ export function allRoutes(ctx: ApiContext): AnyRoute[] {
   return [
     ...apiKeyRoutes(ctx),
     ...masterDataRoutes(ctx),
+    ...ledgerRoutes(ctx),
+    ...settingsRoutes(ctx),
     ...stockCountRoutes(ctx),
     ...inboundReceiptRoutes(ctx),
     ...dayRoutes(ctx),
@@ -56,7 +61,7 @@ export function createApp(ctx: ApiContext) {
   app.use(requestLog(ctx), securityHeaders);
   app.get('/health', healthHandler(ctx));
 
-  app.use(authenticate(ctx.orm, ctx.config.adminKey));
+  app.use(authenticate(ctx.orm, ctx.config.adminKey), rateLimit(ctx.config.rateLimitPerMinute));
   app.use(express.json({ limit: ctx.config.bodyLimit, strict: true }));
   for (const route of allRoutes(ctx)) app[route.method](route.path, toHandler(route));
 

@@ -103,6 +103,10 @@ function checkQuantity(q: number, field: string) {
 
 export class Ledger {
   private readonly dayFormat: Intl.DateTimeFormat;
+  // master data that a posting checks: parts and locations are never deleted, and a location
+  // never changes between physical and virtual, so what was seen once is remembered
+  private readonly knownParts = new Set<string>();
+  private readonly locations = new Map<string, boolean>();
 
   constructor(readonly options: { timeZone: string }) {
     this.dayFormat = new Intl.DateTimeFormat('en-CA', {
@@ -145,20 +149,19 @@ export class Ledger {
     const id = String(inserted[0]!.id);
     await this.refuseClosedDay(em, businessDate);
     await this.applyMoneyLines(em, id, lines, at);
-    return this.getMoneyJournal(em, id);
+    return {
+      id, key: p.key, description: p.description, processId: p.processId ?? null, step: p.step, actor: p.actor,
+      postedAt: at.toISOString(), businessDate, reversesId: null,
+      lines: lines.map((l) => ({ account: l.account, currency: l.currency, amount: l.amount.toString() })), replayed: false,
+    };
   }
 
+  /**
+   * Writes the lines, creates unseen accounts and moves the balances in one statement. Balance
+   * rows are upserted in (account, currency) order, so concurrent journals queue, not deadlock.
+   */
   private async applyMoneyLines(em: EntityManager, journalId: string, lines: MoneyLineInput[], at: Date) {
     const accounts = [...new Set(lines.map((l) => l.account))].sort();
-    await em.execute(
-      `insert into account (code, kind, created_at) values ${accounts.map(() => '(?, ?, ?)').join(', ')} on conflict do nothing`,
-      accounts.flatMap((a) => [a, accountKind(a), at]),
-    );
-    await em.execute(
-      `insert into money_line (journal_id, account_code, currency, amount) values ${lines.map(() => '(?, ?, ?, ?)').join(', ')}`,
-      lines.flatMap((l) => [journalId, l.account, l.currency, l.amount.toString()]),
-    );
-    // one row per (account, currency), taken in a fixed order
     const deltas = new Map<string, { account: string; currency: string; amount: bigint }>();
     for (const l of lines) {
       const k = `${l.account}\u0000${l.currency}`;
@@ -168,13 +171,19 @@ export class Ledger {
     }
     const ordered = [...deltas.values()].sort((a, b) =>
       a.account === b.account ? (a.currency < b.currency ? -1 : 1) : a.account < b.account ? -1 : 1);
-    for (const d of ordered) {
-      await em.execute(
-        `insert into account_balance (account_code, currency, balance) values (?, ?, ?)
-         on conflict (account_code, currency) do update set balance = account_balance.balance + excluded.balance`,
-        [d.account, d.currency, d.amount.toString()],
-      );
-    }
+    await em.execute(
+      `with new_accounts as (
+         insert into account (code, kind, created_at) values ${accounts.map(() => '(?, ?, ?)').join(', ')} on conflict do nothing),
+       new_lines as (
+         insert into money_line (journal_id, account_code, currency, amount) values ${lines.map(() => '(?, ?, ?, ?)').join(', ')})
+       insert into account_balance (account_code, currency, balance) values ${ordered.map(() => '(?, ?, ?)').join(', ')}
+       on conflict (account_code, currency) do update set balance = account_balance.balance + excluded.balance`,
+      [
+        ...accounts.flatMap((a) => [a, accountKind(a), at]),
+        ...lines.flatMap((l) => [journalId, l.account, l.currency, l.amount.toString()]),
+        ...ordered.flatMap((d) => [d.account, d.currency, d.amount.toString()]),
+      ],
+    );
   }
 
   private async replayMoney(em: EntityManager, key: string, contentHash: string): Promise<MoneyJournalView> {
@@ -255,20 +264,33 @@ export class Ledger {
     const id = String(inserted[0]!.id);
     await this.refuseClosedDay(em, businessDate);
     await this.applyMoves(em, id, moves);
-    return this.getStockJournal(em, id);
+    return {
+      id, key: p.key, reason: p.reason, documentRef: p.documentRef, processId: p.processId ?? null, step: p.step, actor: p.actor,
+      postedAt: at.toISOString(), businessDate, reversesId: null,
+      moves: moves.map((m) => ({ partNo: m.partNo, from: m.from, to: m.to, quantity: m.quantity, reservationId: m.reservationId })),
+      replayed: false,
+    };
   }
 
   private async applyMoves(em: EntityManager, journalId: string, moves: Required<StockMoveInput>[]) {
     const parts = [...new Set(moves.map((m) => m.partNo))];
-    const found = await em.execute(`select part_no from part where part_no in (${parts.map(() => '?').join(', ')})`, parts);
-    const missingPart = parts.find((pn) => !found.some((r: Row) => r.part_no === pn));
-    if (missingPart) throw refused('unknown-part', `part ${missingPart} is not in the master data`, { partNo: missingPart });
+    const unseenParts = parts.filter((pn) => !this.knownParts.has(pn));
+    if (unseenParts.length) {
+      const found = await em.execute(`select part_no from part where part_no in (${unseenParts.map(() => '?').join(', ')})`, unseenParts);
+      const missingPart = unseenParts.find((pn) => !found.some((r: Row) => r.part_no === pn));
+      if (missingPart) throw refused('unknown-part', `part ${missingPart} is not in the master data`, { partNo: missingPart });
+      for (const pn of unseenParts) this.knownParts.add(pn);
+    }
 
     const codes = [...new Set(moves.flatMap((m) => [m.from, m.to]))];
-    const locs = await em.execute(`select code, physical from location where code in (${codes.map(() => '?').join(', ')})`, codes);
-    const physical = new Map<string, boolean>(locs.map((r: Row) => [String(r.code), Boolean(r.physical)]));
-    const missingLoc = codes.find((c) => !physical.has(c));
-    if (missingLoc) throw refused('unknown-location', `location ${missingLoc} does not exist`, { location: missingLoc });
+    const unseenCodes = codes.filter((c) => !this.locations.has(c));
+    if (unseenCodes.length) {
+      const locs = await em.execute(`select code, physical from location where code in (${unseenCodes.map(() => '?').join(', ')})`, unseenCodes);
+      for (const r of locs) this.locations.set(String(r.code), Boolean(r.physical));
+      const missingLoc = unseenCodes.find((c) => !this.locations.has(c));
+      if (missingLoc) throw refused('unknown-location', `location ${missingLoc} does not exist`, { location: missingLoc });
+    }
+    const physical = this.locations;
 
     // make sure every touched balance row exists, then lock them all in key order
     const keys = [...new Map(moves.flatMap((m) => [[m.partNo, m.from], [m.partNo, m.to]]).map((k) => [k.join('\u0000'), k])).values()]
@@ -321,18 +343,19 @@ export class Ledger {
     }
 
     await em.execute(
-      `insert into stock_move (journal_id, part_no, from_location, to_location, quantity, reservation_id)
-       values ${moves.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
-      moves.flatMap((m) => [journalId, m.partNo, m.from, m.to, m.quantity, m.reservationId]),
-    );
-    await em.execute(
-      `update stock_balance b set on_hand = v.on_hand, reserved = v.reserved
+      `with new_moves as (
+         insert into stock_move (journal_id, part_no, from_location, to_location, quantity, reservation_id)
+         values ${moves.map(() => '(?, ?, ?, ?, ?, ?::bigint)').join(', ')})
+       update stock_balance b set on_hand = v.on_hand, reserved = v.reserved
        from (values ${keys.map(() => '(?, ?, ?::int, ?::int)').join(', ')}) as v(part_no, location, on_hand, reserved)
        where b.part_no = v.part_no and b.location = v.location`,
-      keys.flatMap(([pn, loc]) => {
-        const b = balances.get(`${pn}\u0000${loc}`)!;
-        return [pn, loc, b.onHand, b.reserved];
-      }),
+      [
+        ...moves.flatMap((m) => [journalId, m.partNo, m.from, m.to, m.quantity, m.reservationId]),
+        ...keys.flatMap(([pn, loc]) => {
+          const b = balances.get(`${pn}\u0000${loc}`)!;
+          return [pn, loc, b.onHand, b.reserved];
+        }),
+      ],
     );
     for (const r of reservations.values()) {
       await em.execute('update reservation set consumed = ? where id = ?', [r.consumed, r.id]);

@@ -3,6 +3,7 @@ import * as ledger from './ledger.ts';
 import * as master from './master.ts';
 import * as process from './process.ts';
 import * as receivables from './receivables.ts';
+import * as settings from './settings.ts';
 import * as warehouse from './warehouse.ts';
 
 // every entity schema of the application; each feature module adds its own file here
@@ -16,5 +17,6 @@ export const entities = [
   process.ProcessSchema, process.ProcessStepSchema,
   auth.ApiKeySchema,
   receivables.InvoiceSchema,
+  settings.SettingSchema,
   warehouse.BinFreezeSchema, warehouse.WarehouseAlertSchema,
 ];

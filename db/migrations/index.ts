@@ -1,5 +1,6 @@
 import { Migration20261203220137 } from './Migration20261203220137.ts';
 import { Migration20261203221357 } from './Migration20261203221357.ts';
+import { Migration20261203224500 } from './Migration20261203224500.ts';
 import { Migration20261203230005 } from './Migration20261203230005.ts';
 
 // Migrations are listed explicitly so that they load the same under tsx, in the worker and in
@@ -7,5 +8,6 @@ import { Migration20261203230005 } from './Migration20261203230005.ts';
 export const migrationsList = [
   { name: 'Migration20261203220137', class: Migration20261203220137 },
   { name: 'Migration20261203221357', class: Migration20261203221357 },
+  { name: 'Migration20261203224500', class: Migration20261203224500 },
   { name: 'Migration20261203230005', class: Migration20261203230005 },
 ];

@@ -1,0 +1,206 @@
+import { formatMinor } from '../db/money.ts';
+import type { ApiClient } from './client.ts';
+import { FATE, type DataCoPlan, type Order } from './dataco.ts';
+import type { Progress } from './progress.ts';
+import type { SimClock } from './sim-clock.ts';
+
+// Drives the DataCo orders through the API as the dealer, the warehouse, the dispatcher, the
+// carrier and the dealer's bank would: submit, pick by the picking list, ship on the shipping
+// date, confirm receipt after the real shipping days, pay what the source says was paid.
+
+export interface OrderOutcome {
+  order: Order;
+  id: string;
+  fate: (typeof FATE)[keyof typeof FATE];
+  finalStatus: string;
+  invoicedMinor: bigint;
+  paidMinor: bigint;
+  shipments: number;
+  error?: string;
+}
+
+interface View {
+  status: string;
+  lines: { partNo: string; ordered: number; backordered: number; shipped: number }[];
+  pickingLists: { pickingListNo: string; status: string; lines: { bin: string; partNo: string; quantity: number }[] }[];
+  shipments: { shipmentNo: string; pickingListNo: string; status: string; amount: { amount: string; currency: string }; lines: { partNo: string; shipped: number }[] }[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const path = (id: string) => `/dealer-orders/${encodeURIComponent(id)}`;
+
+export async function seedDataCo(api: ApiClient, plan: DataCoPlan, progress: Progress, concurrency: number) {
+  const jobs: (() => Promise<unknown>)[] = [];
+  for (const m of plan.models.values()) {
+    jobs.push(() => api.expect('PUT', `/vehicle-models/${m.code}`, { name: m.name, lifecycle: m.lifecycle, discontinuedOn: m.discontinuedOn }, [200]));
+  }
+  jobs.push(() => api.expect('PUT', '/vehicle-models/DC-M-UNSOLD', { name: 'model with no orders', lifecycle: 'in-production' }, [200]));
+  for (const s of plan.suppliers) jobs.push(() => api.expect('PUT', `/suppliers/${s}`, { name: `DataCo department supplier ${s}` }, [200]));
+  for (const [bin, zone] of plan.bins) jobs.push(() => api.expect('PUT', `/warehouses/NEW/bins/${bin}`, { zone }, [200]));
+  for (const d of plan.dealers.values()) {
+    jobs.push(() => api.expect('PUT', `/dealers/${d.id}`, { name: `DataCo customer ${d.id.slice(4)}`, timeZone: d.timeZone, currency: 'USD', termsDays: 30 }, [200]));
+  }
+  await pool(jobs, concurrency);
+
+  const partJobs: (() => Promise<unknown>)[] = [];
+  for (const p of plan.parts.values()) {
+    partJobs.push(async () => {
+      await api.expect('PUT', `/parts/${p.partNo}`, { name: p.name, category: p.category, fits: [p.model] }, [200]);
+      await api.expect('PUT', `/parts/${p.partNo}/prices/USD`, { amount: formatMinor(p.priceMinor) }, [200]);
+    });
+  }
+  partJobs.push(() => api.expect('PUT', '/parts/DC-P-UNSOLD', { name: 'part nobody ordered', category: 'ordinary', fits: ['DC-M-UNSOLD'] }, [200]));
+  await pool(partJobs, concurrency);
+
+  // opening stock arrives as one delivery per supplier, dated before the first order
+  const bySupplier = new Map<string, { partNo: string; quantity: number; bin: string }[]>();
+  for (const [key, quantity] of plan.openingStock) {
+    if (quantity <= 0) continue;
+    const [bin, partNo] = key.split('|') as [string, string];
+    const supplier = plan.parts.get(partNo)!.supplierId;
+    bySupplier.set(supplier, [...(bySupplier.get(supplier) ?? []), { partNo, quantity, bin }]);
+  }
+  for (const [supplierId, lines] of bySupplier) {
+    for (let i = 0; i < lines.length; i += 200) {
+      await api.expect('POST', '/inbound-receipts', { supplierId, deliveryNoteNo: `OPENING-${i / 200 + 1}`, lines: lines.slice(i, i + 200) }, [200, 201]);
+    }
+  }
+  progress.note(`seeded ${plan.dealers.size} dealers, ${plan.parts.size} parts, ${plan.bins.size} bins, opening stock in ${bySupplier.size} deliveries`);
+}
+
+export async function pool(jobs: (() => Promise<unknown>)[], concurrency: number) {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, async () => {
+    for (let i = next++; i < jobs.length; i = next++) await jobs[i]!();
+  }));
+}
+
+export class OrderDriver {
+  readonly waitingForStock = new Map<string, Order>();
+  readonly outcomes = new Map<string, OrderOutcome>();
+  private readonly backorderDemand = new Map<string, number>();
+  private receiptNo = 0;
+
+  constructor(private readonly api: ApiClient, private readonly plan: DataCoPlan, private readonly clock: SimClock, private readonly progress: Progress) {}
+
+  async view(id: string): Promise<View> {
+    return (await this.api.expect('GET', path(id), undefined, [200])).body as View;
+  }
+
+  /** waits until the workflow has allocated (the order left `submitted`) */
+  private async settled(id: string): Promise<View> {
+    for (let i = 0; i < 600; i++) {
+      const v = await this.view(id).catch(() => null);
+      if (v && !['submitted', 'allocating', 'checking-credit'].includes(v.status)) return v;
+      await sleep(Math.min(500, 20 * (i + 1)));
+    }
+    throw new Error(`order ${id} did not get past allocation`);
+  }
+
+  async drive(order: Order): Promise<void> {
+    const fate = FATE[order.status];
+    const outcome: OrderOutcome = { order, id: '', fate, finalStatus: 'not-started', invoicedMinor: 0n, paidMinor: 0n, shipments: 0 };
+    this.outcomes.set(order.orderNo, outcome);
+    try {
+      await this.clock.until(order.orderedAt);
+      const res = await this.api.expect('POST', '/dealer-orders', {
+        dealerId: order.dealerId, orderNo: order.orderNo, lines: order.lines.map((l) => ({ partNo: l.partNo, quantity: l.quantity })),
+      }, [200, 201]);
+      outcome.id = res.body.id as string;
+      this.progress.started++;
+      let view = await this.settled(outcome.id);
+      if (fate === 'cancel') {
+        if (view.status !== 'cancelled') {
+          await this.api.expect('POST', `${path(outcome.id)}/cancel`, { reason: `source status ${order.status}` }, [200]);
+        }
+        view = await this.view(outcome.id);
+      } else {
+        view = await this.work(order, outcome, view);
+        const short = view.lines.reduce((s, l) => s + l.backordered, 0);
+        if (view.status !== 'completed' && short > 0) {
+          for (const l of view.lines) if (l.backordered > 0) this.backorderDemand.set(l.partNo, (this.backorderDemand.get(l.partNo) ?? 0) + l.backordered);
+          this.waitingForStock.set(order.orderNo, order);
+        }
+      }
+      outcome.finalStatus = view.status;
+      if (['completed', 'cancelled'].includes(view.status)) this.progress.finished++;
+    } catch (err) {
+      outcome.error = (err as Error).message;
+      outcome.finalStatus = 'error';
+      this.progress.failed++;
+    }
+  }
+
+  /** picks, ships and receives every picking list that is ready, then pays what is due */
+  private async work(order: Order, outcome: OrderOutcome, start: View): Promise<View> {
+    let view = start;
+    for (let round = 0; round < 20; round++) {
+      const ready = view.pickingLists.filter((p) => p.status === 'issued');
+      if (ready.length === 0) break;
+      for (const list of ready) {
+        await this.api.expect('POST', `${path(outcome.id)}/picks`, { pickingListNo: list.pickingListNo, lines: list.lines }, [200]);
+        await this.clock.until(order.shippedAt);
+        await this.api.expect('POST', `${path(outcome.id)}/shipments`, {
+          pickingListNo: list.pickingListNo, carrier: order.carrier, consignmentNo: `${order.orderNo}-${list.pickingListNo}`,
+        }, [200, 201]);
+      }
+      view = await this.view(outcome.id);
+      for (const s of view.shipments.filter((x) => x.status === 'in-transit')) {
+        await this.clock.until(new Date(order.shippedAt.getTime() + order.realShippingDays * 86_400_000));
+        await this.api.expect('POST', `${path(outcome.id)}/receipt`, {
+          shipmentNo: s.shipmentNo, lines: s.lines.map((l) => ({ partNo: l.partNo, received: l.shipped, damaged: 0 })),
+        }, [200]);
+        const amount = BigInt(s.amount.amount.replace('.', ''));
+        outcome.invoicedMinor += amount;
+        outcome.shipments++;
+        if (outcome.fate === 'ship-and-pay') {
+          await this.api.expect('POST', `/dealers/${order.dealerId}/payments`, {
+            paymentNo: `PAY-${s.shipmentNo}`, amount: s.amount.amount, currency: s.amount.currency,
+            receivedAt: new Date(Math.max(Date.now() - 1000, 0)).toISOString(),
+          }, [200, 201]);
+          outcome.paidMinor += amount;
+        }
+      }
+      view = await this.view(outcome.id);
+    }
+    return view;
+  }
+
+  /** an inbound receipt for everything backordered so far, then the waiting orders go on */
+  async receiveBackorders(label: string): Promise<void> {
+    const lines = [...this.backorderDemand].filter(([, q]) => q > 0)
+      .map(([partNo, quantity]) => ({ partNo, quantity, bin: this.plan.parts.get(partNo)!.bin }));
+    this.backorderDemand.clear();
+    if (lines.length === 0) return;
+    this.receiptNo++;
+    const bySupplier = new Map<string, typeof lines>();
+    for (const l of lines) {
+      const s = this.plan.parts.get(l.partNo)!.supplierId;
+      bySupplier.set(s, [...(bySupplier.get(s) ?? []), l]);
+    }
+    for (const [supplierId, ls] of bySupplier) {
+      await this.api.expect('POST', '/inbound-receipts', { supplierId, deliveryNoteNo: `BACKORDER-${label}-${this.receiptNo}`, lines: ls }, [200, 201]);
+    }
+    const waiting = [...this.waitingForStock.values()];
+    this.waitingForStock.clear();
+    await pool(waiting.map((order) => async () => {
+      const outcome = this.outcomes.get(order.orderNo)!;
+      try {
+        let view = await this.view(outcome.id);
+        for (let i = 0; i < 50 && !view.pickingLists.some((p) => p.status === 'issued') && view.status !== 'completed'; i++) {
+          await sleep(100);
+          view = await this.view(outcome.id);
+        }
+        view = await this.work(order, outcome, view);
+        if (view.status !== 'completed' && view.lines.some((l) => l.backordered > 0)) {
+          for (const l of view.lines) if (l.backordered > 0) this.backorderDemand.set(l.partNo, (this.backorderDemand.get(l.partNo) ?? 0) + l.backordered);
+          this.waitingForStock.set(order.orderNo, order);
+        }
+        outcome.finalStatus = view.status;
+        if (view.status === 'completed') this.progress.finished++;
+      } catch (err) {
+        outcome.error = (err as Error).message;
+      }
+    }), 16);
+  }
+}
