@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 
 // Saved workflow histories: a test that drives a workflow down one path calls saveHistory
 // after it finishes. With SAVE_HISTORIES=1 the history is written to test/histories/, where
@@ -14,5 +15,6 @@ export async function saveHistory(client: Client, workflowId: string, name: stri
   if (!process.env.SAVE_HISTORIES) return;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   fs.mkdirSync(HISTORY_DIR, { recursive: true });
-  fs.writeFileSync(path.join(HISTORY_DIR, `${name}.json`), JSON.stringify(history));
+  // proto3 JSON (timestamps as strings), the format historyFromJSON in replay.test.ts reads
+  fs.writeFileSync(path.join(HISTORY_DIR, `${name}.json`), historyToJSON(history));
 }
