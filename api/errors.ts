@@ -55,6 +55,11 @@ export function toAnswer(err: unknown): Answer {
   if (body.type === 'entity.parse.failed') return { status: 400, code: 'invalid-json', message: 'the request body is not valid JSON', details: {} };
   if (body.type === 'entity.too.large') return { status: 413, code: 'body-too-large', message: 'the request body is too large', details: {} };
   if (body.expose && body.status && body.status < 500) return { status: body.status, code: 'bad-request', message: 'the request could not be read', details: {} };
+  const pgCode = (err as { code?: string }).code;
+  if (pgCode === '22021' || pgCode === '22P05' || pgCode === '22001' || pgCode === '22003') {
+    // a value the schema let through but the database cannot store: still the caller's input
+    return { status: 400, code: 'invalid-request', message: 'a value in the request cannot be stored (bad character, too long or out of range)', details: {} };
+  }
   const down = isUnavailable(err);
   if (down) return { status: 503, code: `${down}-unavailable`, message: `the ${down} is not reachable; try again shortly`, details: {} };
   return { status: 500, code: 'internal', message: 'something went wrong on our side; the request was not completed', details: {} };

@@ -85,7 +85,9 @@ export const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date Y
 export const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
 // eslint-disable-next-line no-control-regex
 export const text = (max = 500) => z.string().max(max).regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'must not contain control characters');
+/** a keyset-pagination cursor: the key of the last item of the previous page */
+export const cursor = z.string().max(300).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters'); // eslint-disable-line no-control-regex
 export const page = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  after: z.string().max(300).optional(),
+  after: cursor.optional(),
 });

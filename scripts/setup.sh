@@ -4,8 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# node modules: installed once per lock file; the marker holds the lock file's hash. A
+# node_modules that is a link (a second work tree sharing the first one's) is left alone.
+marker=node_modules/.spareflow-lock-hash
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -L node_modules ] && { [ ! -f "$marker" ] || [ "$(cat "$marker")" != "$want" ]; }; then
   npm ci --no-audit --no-fund
+  echo "$want" > "$marker"
 fi
 
 if command -v temporal >/dev/null && command -v temporal-test-server >/dev/null; then

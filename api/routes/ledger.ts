@@ -4,7 +4,7 @@ import { accountKind } from '../../db/accounts.ts';
 import { notFound } from '../../db/errors.ts';
 import { checkLedger } from '../../db/ledger-check.ts';
 import type { ApiContext } from '../context.ts';
-import { defineRoute, key } from '../route.ts';
+import { cursor, defineRoute, key } from '../route.ts';
 
 // Reads of the ledger: stock balances, account balances with their latest lines, journals.
 
@@ -61,7 +61,7 @@ export function ledgerRoutes(ctx: ApiContext) {
       query: z.strictObject({
         partNo: key().optional(), warehouse: key(8).optional(), bin: key().optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(200),
-        after: z.string().max(200).optional(),
+        after: cursor.optional(),
       }),
       handler: async ({ query }) => {
         const where: string[] = ['l.physical'];

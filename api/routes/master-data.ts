@@ -5,7 +5,7 @@ import { notFound } from '../../db/errors.ts';
 import * as master from '../../db/master.ts';
 import { inTransaction } from '../../db/tx.ts';
 import type { ApiContext } from '../context.ts';
-import { defineRoute, isoDate, key, text } from '../route.ts';
+import { cursor, defineRoute, isoDate, key, text } from '../route.ts';
 
 // Master data: idempotent upserts (PUT) and reads, back office only for changes.
 
@@ -14,7 +14,7 @@ const WRITERS = ['back-office'] as const;
 
 const listQuery = <S extends z.ZodRawShape>(filters: S) => z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  after: z.string().max(200).optional(),
+  after: cursor.optional(),
   ...filters,
 });
 

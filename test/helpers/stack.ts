@@ -10,7 +10,8 @@ import type { ActivityDeps } from '../../activities/index.ts';
 import { createApp } from '../../api/app.ts';
 import { loadConfig, type Config } from '../../db/config.ts';
 import { Ledger } from '../../db/ledger.ts';
-import { openOrm, type Orm } from '../../db/orm.ts';
+import { dropDatabase, ensureDatabase } from '../../db/database.ts';
+import { migrate, openOrm, type Orm } from '../../db/orm.ts';
 import { createDeps } from '../../worker/deps.ts';
 import { createWorker, defaultWorkflowsPath } from '../../worker/worker.ts';
 
@@ -69,9 +70,25 @@ export interface Api {
   close(): Promise<void>;
 }
 
-export async function testStack(o: { timeSkipping?: boolean; config?: Partial<Config> } = {}): Promise<Stack> {
+/**
+ * A database of the test's own, migrated, dropped when the returned function is called: for a
+ * test that compares the whole database before and after, which other test files would disturb.
+ */
+export async function privateDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const admin = env('SPAREFLOW_TEST_PG_ADMIN_URL');
+  const name = `spareflow_private_${randomBytes(4).toString('hex')}`;
+  await ensureDatabase(admin, name);
+  const url = Object.assign(new URL(admin), { pathname: `/${name}` }).toString();
+  const orm = await openOrm(url, 2);
+  await migrate(orm);
+  await orm.close();
+  return { url, drop: () => dropDatabase(admin, name) };
+}
+
+export async function testStack(o: { timeSkipping?: boolean; config?: Partial<Config>; databaseUrl?: string } = {}): Promise<Stack> {
   const config = testConfig(o.config);
-  const db = await testOrm();
+  const own = o.databaseUrl ? await openOrm(o.databaseUrl, 10) : undefined;
+  const db = own ?? await testOrm();
   const ledger = new Ledger({ timeZone: config.ledgerTimeZone });
   let testEnv: TestWorkflowEnvironment | undefined;
   let client: Client;
@@ -134,6 +151,7 @@ export async function testStack(o: { timeSkipping?: boolean; config?: Partial<Co
     },
     async close() {
       for (const c of cleanups.reverse()) await c().catch(() => undefined);
+      if (own) await own.close();
       if (testEnv) await testEnv.teardown();
       else {
         await client.connection.close();
