@@ -1,15 +1,12 @@
 import test from 'ava';
 
-import { dropDatabase, ensureDatabase } from '../db/database.ts';
-import { Ledger } from '../db/ledger.ts';
-import { migrate, openOrm } from '../db/orm.ts';
 import { inTransaction } from '../db/tx.ts';
 import { alertsOf, assertBinsOpen, isBinFrozen } from '../db/warehouse.ts';
 import { processId } from '../workflows/ids.ts';
 import { ensureDailyCloseSchedule } from '../worker/schedules.ts';
 import { assertLedgerClean, keyFor, seedBin, seedPart, seedStock, seedSupplier, stockOf } from './helpers/fixtures.ts';
 import { saveHistory } from './helpers/histories.ts';
-import { eventually, testStack, uid, type Stack } from './helpers/stack.ts';
+import { eventually, privateDatabase, testStack, uid, type Stack } from './helpers/stack.ts';
 
 // Warehouse operations: stock counts with frozen bins and finance's approval, the daily close,
 // the bin card. Days closed here lie in the 1990s: a closed day refuses every posting dated on
@@ -219,34 +216,30 @@ test('the nightly schedule is created once and closes the day it points at', asy
 
 test('a day whose ledger check fails stays open and alerts finance', async (t) => {
   // a ledger broken on purpose needs a database of its own: the shared one must stay clean
-  const stack = await testStack();
-  t.teardown(() => stack.close());
-  const adminUrl = process.env.SPAREFLOW_TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `spareflow_broken_${uid('')}`;
-  await ensureDatabase(adminUrl, name);
-  const broken = await openOrm(Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString(), 2);
+  const db = await privateDatabase();
+  const stack = await testStack({ databaseUrl: db.url });
   t.teardown(async () => {
-    await broken.close();
-    await dropDatabase(adminUrl, name);
+    await stack.close();
+    await db.drop();
   });
-  await migrate(broken);
-  await broken.em.fork().execute(`insert into account_balance (account_code, currency, balance) values ('cash', 'CNY', 100)`);
-  await stack.startWorker({ deps: { orm: broken, ledger: new Ledger({ timeZone: stack.config.ledgerTimeZone }) } });
+  await stack.startWorker();
+  const api = await stack.api();
+  await stack.orm.em.fork().execute(`insert into account_balance (account_code, currency, balance) values ('cash', 'CNY', 100)`);
   const day = oldDay();
   const id = processId('daily-close', day);
 
-  const result = await stack.client.workflow.execute('dailyCloseWorkflow', {
-    taskQueue: stack.config.taskQueue, workflowId: `${id}:${uid('')}`, args: [{ businessDate: day, actor: 'test' }],
-  });
+  const res = await api.call('POST', `/days/${day}/close`, { key: await keyFor(api, 'finance') });
 
-  t.like(result, { closed: false, problems: 1 });
-  const em = broken.em.fork();
+  t.is(res.status, 422, JSON.stringify(res.body));
+  t.like(res.body.error, { code: 'ledger-check-failed', details: { problems: 1 } });
+  const em = stack.orm.em.fork();
   t.deepEqual(await em.execute('select * from closed_day where business_date = ?', [day]), []);
   const [row] = await em.execute('select status from process where id = ?', [id]);
   t.is(row!.status, 'check-failed');
   const alerts = await alertsOf(em, id);
   t.is(alerts.length, 1);
   t.like(alerts[0], { audience: 'finance', kind: 'ledger-check-failed' });
+  t.is((await api.call('GET', `/days/${day}`)).body.closed, false);
 });
 
 test('the bin card lists the opening, every move of the day with its running balance, and the closing', async (t) => {
