@@ -75,6 +75,12 @@ export function createStockCountActivities(deps: ActivityDeps) {
     }): Promise<{ status: 'counting' | 'awaiting-approval' | 'completed'; variances: Variance[] }> {
       return businessStep(() => inTransaction(deps.orm, async (em) => {
         const at = deps.now();
+        const parts = [...new Set(c.lines.map((l) => l.partNo))];
+        const known = await em.execute(`select part_no from part where part_no in (${parts.map(() => '?').join(', ')})`, parts);
+        const unknown = c.lines.findIndex((l) => !known.some((k) => k.part_no === l.partNo));
+        if (unknown >= 0) {
+          throw refused('unknown-part', `lines[${unknown}]: part ${c.lines[unknown]!.partNo} is not in the master data`, { line: unknown });
+        }
         let variances: Variance[] = [];
         let status: 'counting' | 'awaiting-approval' | 'completed' = 'counting';
         if (c.complete) {

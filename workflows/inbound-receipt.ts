@@ -67,26 +67,39 @@ export async function inboundReceiptWorkflow(input: InboundReceiptInput): Promis
     if (state.status !== status) throw refusal('conflict', 'wrong-step', `receipt ${processId} is ${state.status}, not ${status}`, { status: state.status });
   };
 
+  // steps run one at a time; one that waited re-checks that its step is still the current one
+  let busy = false;
+  const serially = async <T>(status: InboundStatus, run: () => Promise<T>): Promise<T> => {
+    await condition(() => !busy);
+    expect(status);
+    busy = true;
+    try {
+      return await run();
+    } finally {
+      busy = false;
+    }
+  };
+
   setHandler(inboundReceiptQuery, view);
   setHandler(receiptRegisteredUpdate, async () => {
     await condition(() => state.status !== 'registering');
     return view();
   });
 
-  setHandler(receiptCountUpdate, async ({ lines, actor }) => {
+  setHandler(receiptCountUpdate, ({ lines, actor }) => serially('awaiting-count', async () => {
     const next = state.lines.map((l) => ({ ...l, counted: lines.find((c) => c.lineNo === l.lineNo)!.counted }));
     await asStep(() => act.countInboundDelivery({ ...base, lines: next, actor }));
     state.lines = next;
     state.status = 'awaiting-inspection';
     return view();
-  }, {
+  }), {
     validator: ({ lines }: CountInput) => {
       expect('awaiting-count');
       checkEveryLine(state, lines.map((l) => l.lineNo), () => true);
     },
   });
 
-  setHandler(receiptInspectionUpdate, async ({ lines, actor }) => {
+  setHandler(receiptInspectionUpdate, ({ lines, actor }) => serially('awaiting-inspection', async () => {
     const next = state.lines.map((l) => {
       const i = lines.find((x) => x.lineNo === l.lineNo);
       const inspected = { ...l, accepted: i?.accepted ?? 0, rejected: i?.rejected ?? 0, reason: i?.reason ?? null };
@@ -97,7 +110,7 @@ export async function inboundReceiptWorkflow(input: InboundReceiptInput): Promis
     state.returnDocumentNo = result.returnDocumentNo;
     state.status = next.some((l) => (l.accepted ?? 0) > 0) ? 'awaiting-putaway' : 'completed';
     return view();
-  }, {
+  }), {
     validator: ({ lines }: InspectionInput) => {
       expect('awaiting-inspection');
       checkEveryLine(state, lines.map((l) => l.lineNo), (l) => (l.counted ?? 0) > 0);
@@ -114,7 +127,7 @@ export async function inboundReceiptWorkflow(input: InboundReceiptInput): Promis
     },
   });
 
-  setHandler(receiptPutawayUpdate, async ({ lines, actor }) => {
+  setHandler(receiptPutawayUpdate, ({ lines, actor }) => serially('awaiting-putaway', async () => {
     const next = state.lines.map((l) => ({
       ...l, putaway: lines.filter((p) => p.lineNo === l.lineNo).map((p) => ({ location: p.location, quantity: p.quantity })),
     }));
@@ -122,7 +135,7 @@ export async function inboundReceiptWorkflow(input: InboundReceiptInput): Promis
     state.lines = next;
     state.status = 'completed';
     return view();
-  }, {
+  }), {
     validator: ({ lines }: PutawayInput) => {
       expect('awaiting-putaway');
       for (const l of state.lines) {

@@ -49,6 +49,41 @@ export async function stockCountWorkflow(input: StockCountInput): Promise<StockC
   let submissions = 0;
   const view = () => ({ ...state });
 
+  const checkLines = ({ lines }: CountLinesInput) => {
+    if (state.status !== 'counting') throw refusal('conflict', 'not-counting', `stock count ${processId} is ${state.status}, not counting`);
+    if (!lines.length) throw refusal('invalid', 'invalid-request', 'lines: at least one counted line is needed');
+    lines.forEach((l, i) => {
+      if (!state.locations.includes(l.location)) {
+        throw refusal('refused', 'bin-not-in-count', `lines[${i}]: bin ${l.location} is not part of this count`, { line: i, location: l.location });
+      }
+      if (state.counted.some((c) => c.location === l.location)) {
+        throw refusal('conflict', 'bin-already-counted', `lines[${i}]: bin ${l.location} was already counted in this round`, { line: i, location: l.location });
+      }
+      if (!Number.isSafeInteger(l.quantity) || l.quantity < 0) {
+        throw refusal('invalid', 'invalid-request', `lines[${i}].quantity: must be a whole number, zero or more`);
+      }
+    });
+  };
+  const checkApproval = ({ decision, bins }: CountApprovalInput) => {
+    if (state.status !== 'awaiting-approval') {
+      throw refusal('conflict', 'nothing-to-approve', `stock count ${processId} is ${state.status}; only a count with variances waits for approval`);
+    }
+    const stranger = decision === 'recount' ? bins?.find((b) => !state.locations.includes(b)) : undefined;
+    if (stranger) throw refusal('refused', 'bin-not-in-count', `bin ${stranger} is not part of this count`, { location: stranger });
+  };
+  // updates run one at a time, and re-check the state they waited for
+  let busy = false;
+  const serially = async <T>(check: () => void, run: () => Promise<T>): Promise<T> => {
+    await condition(() => !busy);
+    check();
+    busy = true;
+    try {
+      return await run();
+    } finally {
+      busy = false;
+    }
+  };
+
   setHandler(stockCountQuery, view);
   setHandler(countOpenedUpdate, async () => {
     await condition(() => state.status !== 'opening');
@@ -56,7 +91,8 @@ export async function stockCountWorkflow(input: StockCountInput): Promise<StockC
     return view();
   });
 
-  setHandler(countLinesUpdate, async ({ lines, actor }) => {
+  setHandler(countLinesUpdate, (u) => serially(() => checkLines(u), async () => {
+    const { lines, actor } = u;
     const bins = [...new Set(lines.map((l) => l.location))];
     const allCounted = [...state.counted, ...lines];
     const complete = state.locations.every((l) => allCounted.some((c) => c.location === l) || bins.includes(l));
@@ -68,25 +104,12 @@ export async function stockCountWorkflow(input: StockCountInput): Promise<StockC
     state.status = result.status;
     state.variances = result.variances;
     return view();
-  }, {
-    validator: ({ lines }: CountLinesInput) => {
-      if (state.status !== 'counting') throw refusal('conflict', 'not-counting', `stock count ${processId} is ${state.status}, not counting`);
-      if (!lines.length) throw refusal('invalid', 'invalid-request', 'lines: at least one counted line is needed');
-      lines.forEach((l, i) => {
-        if (!state.locations.includes(l.location)) {
-          throw refusal('refused', 'bin-not-in-count', `lines[${i}]: bin ${l.location} is not part of this count`, { line: i, location: l.location });
-        }
-        if (state.counted.some((c) => c.location === l.location)) {
-          throw refusal('conflict', 'bin-already-counted', `lines[${i}]: bin ${l.location} was already counted in this round`, { line: i, location: l.location });
-        }
-        if (!Number.isSafeInteger(l.quantity) || l.quantity < 0) {
-          throw refusal('invalid', 'invalid-request', `lines[${i}].quantity: must be a whole number, zero or more`);
-        }
-      });
-    },
+  }), {
+    validator: checkLines,
   });
 
-  setHandler(countApprovalUpdate, async ({ decision, bins, note, actor }) => {
+  setHandler(countApprovalUpdate, (u) => serially(() => checkApproval(u), async () => {
+    const { decision, bins, note, actor } = u;
     if (decision === 'approve') {
       await asStep(() => act.postCountAdjustments({ processId, round: state.round, variances: state.variances, actor, note: note ?? null }));
       state.status = 'completed';
@@ -100,14 +123,8 @@ export async function stockCountWorkflow(input: StockCountInput): Promise<StockC
     state.variances = [];
     state.status = 'counting';
     return view();
-  }, {
-    validator: ({ decision, bins }: CountApprovalInput) => {
-      if (state.status !== 'awaiting-approval') {
-        throw refusal('conflict', 'nothing-to-approve', `stock count ${processId} is ${state.status}; only a count with variances waits for approval`);
-      }
-      const stranger = decision === 'recount' ? bins?.find((b) => !state.locations.includes(b)) : undefined;
-      if (stranger) throw refusal('refused', 'bin-not-in-count', `bin ${stranger} is not part of this count`, { location: stranger });
-    },
+  }), {
+    validator: checkApproval,
   });
 
   try {
