@@ -2,6 +2,10 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const browserGlobals = Object.fromEntries([
+  'window', 'document', 'location', 'sessionStorage', 'fetch', 'URLSearchParams', 'FormData', 'Node', 'console',
+].map((name) => [name, 'readonly']));
+
 // workflow code runs in Temporal's deterministic sandbox: no I/O, no Node built-ins, no
 // database or HTTP clients. Only activity *types* may be imported from activities/.
 const forbiddenInWorkflows = [
@@ -43,5 +47,11 @@ export default tseslint.config(
   {
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // the pages the API serves as they are (no build step): plain browser scripts
+    files: ['api/backoffice/**/*.js', 'api/docs/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'script', globals: browserGlobals },
   },
 );

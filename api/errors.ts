@@ -69,6 +69,7 @@ export function errorHandler(log: pino.Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const answer = toAnswer(err);
     if (answer.status >= 500) log.error({ err, requestId: req.id }, 'request failed');
+    res.locals.errorCode = answer.code;
     res.status(answer.status).json({ error: { code: answer.code, message: answer.message, details: answer.details } });
   };
 }

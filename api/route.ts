@@ -21,6 +21,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   body?: B;
   /** an example request body for the documentation (and the test that sends it) */
   example?: unknown;
+  /** example path parameters for the documentation, when a generated `EX-1` would not fit */
+  exampleParams?: Record<string, string>;
   handler: (input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B>; actor: Actor; req: Request; res: Response }) =>
     Promise<{ status?: number; body: unknown; headers?: Record<string, string> } | void>;
 }

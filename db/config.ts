@@ -21,6 +21,10 @@ export interface Config {
   bodyLimit: string;
   /** requests per minute per API key */
   rateLimitPerMinute: number;
+  /** serve the API's /metrics without a key (for a scraper inside a private network) */
+  metricsPublic: boolean;
+  /** host:port of the worker's Prometheus endpoint (Temporal SDK and worker metrics); null when off */
+  workerMetricsAddress: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -52,5 +56,7 @@ export function loadConfig(env: Env = process.env): Config {
     ledgerTimeZone: env.LEDGER_TIME_ZONE || 'Asia/Shanghai',
     bodyLimit: env.BODY_LIMIT || '1mb',
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000),
+    metricsPublic: env.SPAREFLOW_METRICS_PUBLIC === '1' || env.SPAREFLOW_METRICS_PUBLIC === 'true',
+    workerMetricsAddress: env.WORKER_METRICS_ADDRESS === 'off' ? null : env.WORKER_METRICS_ADDRESS || '127.0.0.1:9464',
   };
 }

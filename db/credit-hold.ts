@@ -20,7 +20,8 @@ export async function setCreditHold(em: EntityManager, h: { dealerId: string; on
     await em.execute('update dealer set credit_hold = ?, credit_hold_reason = ?, updated_at = ?, updated_by = ? where id = ?',
       [h.onHold, h.onHold ? h.reason : null, h.at ?? new Date(), h.actor, h.dealerId]);
     await recordStep(em, {
-      processId: `dealer:${h.dealerId}`, step: h.onHold ? 'credit-hold-set' : 'credit-hold-lifted', actor: h.actor, key: h.key,
+      // the dealer's account process (workflows/ids.ts builds the same id)
+      processId: `dealer-account:${encodeURIComponent(h.dealerId)}`, step: h.onHold ? 'credit-hold-set' : 'credit-hold-lifted', actor: h.actor, key: h.key,
       detail: { reason: h.reason }, at: h.at,
     });
   }

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { account } from './accounts.ts';
 import { notFound } from './errors.ts';
 import type { Ledger, Posting } from './ledger.ts';
+import { isoDay, isoTime } from './sql.ts';
 import { addDays, localDate, startOfLocalDay } from './time.ts';
 
 type Row = Record<string, unknown>;
@@ -28,9 +29,9 @@ export function invoiceView(r: Row): InvoiceView {
     invoiceNo: String(r.invoice_no), dealerId: String(r.dealer_id), processId: String(r.process_id), shipmentNo: String(r.shipment_no),
     currency: String(r.currency), amountMinor: String(r.amount_minor), paidMinor: String(r.paid_minor),
     outstandingMinor: (BigInt(String(r.amount_minor)) - BigInt(String(r.paid_minor))).toString(),
-    issuedAt: (r.issued_at as Date).toISOString(),
-    dueDate: r.due_date instanceof Date ? r.due_date.toISOString().slice(0, 10) : String(r.due_date),
-    overdueAt: (r.overdue_at as Date).toISOString(), journalId: String(r.journal_id), escalationLevel: Number(r.escalation_level),
+    issuedAt: isoTime(r.issued_at)!,
+    dueDate: isoDay(r.due_date)!,
+    overdueAt: isoTime(r.overdue_at)!, journalId: String(r.journal_id), escalationLevel: Number(r.escalation_level),
   };
 }
 

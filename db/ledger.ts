@@ -5,6 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { accountKind } from './accounts.ts';
 import { conflict, invalid, notFound, refused } from './errors.ts';
 import { isCurrency, POINTS } from './money.ts';
+import { isoDay, isoTime } from './sql.ts';
 
 // The posting code of both ledgers. Every function takes the entity manager of a transaction
 // that the caller opened (see tx.ts), so that a posting, its balances and the process row that
@@ -87,8 +88,8 @@ export interface ReservationView {
 type Row = Record<string, unknown>;
 
 const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
-const dateText = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
+const iso = (v: unknown) => isoTime(v)!;
+const dateText = (v: unknown) => isoDay(v)!;
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
 function checkPosting(p: Posting) {

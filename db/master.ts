@@ -2,13 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 
 import { binLocation, PART_CATEGORIES, WAREHOUSES, type PartCategory } from './entities/master.ts';
 import { refused } from './errors.ts';
+import { isoDay, isoTime } from './sql.ts';
 
 // Idempotent upserts of master data, with the consistency rules that a schema cannot express:
 // a part fits only known vehicle models, a bin belongs to a known warehouse.
 
 type Row = Record<string, unknown>;
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null ? null : String(v));
-const dateText = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : v === null ? null : String(v));
+const iso = isoTime;
+const dateText = isoDay;
 
 export interface VehicleModelInput { code: string; name: string; lifecycle: 'in-production' | 'discontinued'; discontinuedOn?: string | null }
 export interface PartInput { partNo: string; name: string; category: PartCategory; fits: string[] }

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
+import { isoTime } from './sql.ts';
+
 // The process table and its timeline, written by activities inside their own transactions.
 
 export interface ProcessRow {
@@ -64,7 +66,7 @@ export interface ProcessView {
 }
 
 type Row = Record<string, unknown>;
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v === null ? null : String(v));
+const iso = isoTime;
 
 export function processFromRow(r: Row): Omit<ProcessView, 'timeline'> {
   return {

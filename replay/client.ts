@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+
 // The replay's HTTP client: it talks to the API as the client systems would. A request that
 // meets a 5xx or a dropped connection is sent again after a pause (every step the replay takes
 // is idempotent on its business key), up to a limit; 4xx answers are returned to the caller.
@@ -31,6 +33,7 @@ export class ApiClient {
         try { parsed = JSON.parse(text); } catch { /* not JSON */ }
         if (res.status >= 500 || res.status === 429) {
           this.serverErrors++;
+          if (process.env.REPLAY_5XX_LOG) fs.appendFileSync(process.env.REPLAY_5XX_LOG, `${Date.now()}\n`);
           if (attempt >= attempts) return { status: res.status, body: parsed };
         } else {
           return { status: res.status, body: parsed };

@@ -1,4 +1,4 @@
-import { formatMinor } from '../db/money.ts';
+import { formatMinor, parseDecimal } from '../db/money.ts';
 import type { ApiClient } from './client.ts';
 import { FATE, type DataCoPlan, type Order } from './dataco.ts';
 import type { Progress } from './progress.ts';
@@ -23,10 +23,11 @@ interface View {
   status: string;
   lines: { partNo: string; ordered: number; backordered: number; shipped: number }[];
   pickingLists: { pickingListNo: string; status: string; lines: { bin: string; partNo: string; quantity: number }[] }[];
-  shipments: { shipmentNo: string; pickingListNo: string; status: string; amount: { amount: string; currency: string }; lines: { partNo: string; shipped: number }[] }[];
+  shipments: { shipmentNo: string; pickingListNo: string; status: string; receivedAt: string | null; amount: { amount: string; currency: string }; lines: { partNo: string; shipped: number }[] }[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const minorOf = (amount: string) => parseDecimal(amount);
 const path = (id: string) => `/dealer-orders/${encodeURIComponent(id)}`;
 
 export async function seedDataCo(api: ApiClient, plan: DataCoPlan, progress: Progress, concurrency: number) {
@@ -131,14 +132,21 @@ export class OrderDriver {
     }
   }
 
-  /** picks, ships and receives every picking list that is ready, then pays what is due */
+  /**
+   * Picks, ships and receives every picking list that is ready, then pays what is due. Each
+   * step looks at the order first, so a second run (or a run after a crash) only does what is
+   * left, and the payments are idempotent on their numbers.
+   */
   private async work(order: Order, outcome: OrderOutcome, start: View): Promise<View> {
     let view = start;
     for (let round = 0; round < 20; round++) {
-      const ready = view.pickingLists.filter((p) => p.status === 'issued');
-      if (ready.length === 0) break;
-      for (const list of ready) {
-        await this.api.expect('POST', `${path(outcome.id)}/picks`, { pickingListNo: list.pickingListNo, lines: list.lines }, [200]);
+      const shippedLists = new Set(view.shipments.map((s) => s.pickingListNo));
+      const toPick = view.pickingLists.filter((p) => p.status === 'issued');
+      const toShip = view.pickingLists.filter((p) => (p.status === 'picked' || toPick.includes(p)) && !shippedLists.has(p.pickingListNo));
+      const toReceive = view.shipments.filter((x) => x.status === 'in-transit');
+      if (toShip.length === 0 && toReceive.length === 0) break;
+      for (const list of toShip) {
+        if (toPick.includes(list)) await this.api.expect('POST', `${path(outcome.id)}/picks`, { pickingListNo: list.pickingListNo, lines: list.lines }, [200]);
         await this.clock.until(order.shippedAt);
         await this.api.expect('POST', `${path(outcome.id)}/shipments`, {
           pickingListNo: list.pickingListNo, carrier: order.carrier, consignmentNo: `${order.orderNo}-${list.pickingListNo}`,
@@ -150,18 +158,21 @@ export class OrderDriver {
         await this.api.expect('POST', `${path(outcome.id)}/receipt`, {
           shipmentNo: s.shipmentNo, lines: s.lines.map((l) => ({ partNo: l.partNo, received: l.shipped, damaged: 0 })),
         }, [200]);
-        const amount = BigInt(s.amount.amount.replace('.', ''));
-        outcome.invoicedMinor += amount;
-        outcome.shipments++;
-        if (outcome.fate === 'ship-and-pay') {
-          await this.api.expect('POST', `/dealers/${order.dealerId}/payments`, {
-            paymentNo: `PAY-${s.shipmentNo}`, amount: s.amount.amount, currency: s.amount.currency,
-            receivedAt: new Date(Math.max(Date.now() - 1000, 0)).toISOString(),
-          }, [200, 201]);
-          outcome.paidMinor += amount;
-        }
       }
       view = await this.view(outcome.id);
+    }
+    outcome.invoicedMinor = 0n;
+    outcome.paidMinor = 0n;
+    outcome.shipments = view.shipments.length;
+    for (const s of view.shipments) {
+      const amount = minorOf(s.amount.amount);
+      outcome.invoicedMinor += amount;
+      if (outcome.fate === 'ship-and-pay' && s.status !== 'in-transit') {
+        await this.api.expect('POST', `/dealers/${order.dealerId}/payments`, {
+          paymentNo: `PAY-${s.shipmentNo}`, amount: s.amount.amount, currency: s.amount.currency, receivedAt: s.receivedAt ?? new Date().toISOString(),
+        }, [200, 201]);
+        outcome.paidMinor += amount;
+      }
     }
     return view;
   }

@@ -12,7 +12,13 @@ import { createWorker } from './worker.ts';
 // (up to the grace time) and exits.
 const config = loadConfig();
 // the SDK's own logs (bundling, state changes) only from warnings up, unless debugging
-Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });
+// the SDK's metrics and ours (worker/metrics.ts) in the Prometheus format at WORKER_METRICS_ADDRESS
+Runtime.install({
+  logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN'),
+  ...(config.workerMetricsAddress
+    ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.workerMetricsAddress, countersTotalSuffix: true } } } }
+    : {}),
+});
 const db = await openDatabase(config);
 const orm = await openOrm(db.url, 20);
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
@@ -28,7 +34,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-deps.log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker running');
+deps.log.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress, metrics: config.workerMetricsAddress }, 'worker running');
 try {
   await worker.run();
 } finally {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
+import { businessMetrics } from './metrics.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -30,6 +31,7 @@ export async function createWorker(s: WorkerSetup): Promise<Worker> {
     namespace: s.namespace,
     taskQueue: s.taskQueue,
     activities,
+    interceptors: { activity: [businessMetrics()] },
     ...(s.workflowBundle ? { workflowBundle: s.workflowBundle } : { workflowsPath: s.workflowsPath ?? defaultWorkflowsPath() }),
     // running activities get this long to finish when the worker is asked to stop
     shutdownGraceTime: '20 seconds',

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { accountKind } from '../../db/accounts.ts';
 import { notFound } from '../../db/errors.ts';
 import { checkLedger } from '../../db/ledger-check.ts';
+import { isoTime } from '../../db/sql.ts';
 import type { ApiContext } from '../context.ts';
 import { cursor, defineRoute, key } from '../route.ts';
 
@@ -101,7 +102,7 @@ export function ledgerRoutes(ctx: ApiContext) {
             account: params.code, kind: accountKind(params.code), balances,
             latestLines: lines.map((l) => ({
               journalId: String(l.journal_id), currency: l.currency, amount: String(l.amount), description: l.description,
-              postedAt: (l.posted_at as Date).toISOString(), processId: l.process_id, step: l.step, actor: l.actor,
+              postedAt: isoTime(l.posted_at), processId: l.process_id, step: l.step, actor: l.actor,
             })),
           },
         };

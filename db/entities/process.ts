@@ -39,6 +39,11 @@ export const ProcessSchema = new EntitySchema<Process>({
     { properties: ['updatedAt', 'id'] },
     { properties: ['type', 'status', 'updatedAt', 'id'] },
     { properties: ['dealerId', 'updatedAt', 'id'] },
+    // the board's search by the start of a business key (LIKE 'key%' under any collation)
+    {
+      name: 'process_business_key_pattern_index',
+      expression: 'create index "process_business_key_pattern_index" on "process" ("business_key" varchar_pattern_ops)',
+    },
   ],
 });
 

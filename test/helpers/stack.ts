@@ -58,7 +58,7 @@ export interface Stack {
   /** starts a worker on the stack's task queue; stop it with the returned function */
   startWorker(o?: { workflowsPath?: string; extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>; deps?: Partial<ActivityDeps> }): Promise<() => Promise<void>>;
   /** the API on a free port */
-  api(): Promise<Api>;
+  api(o?: { log?: pino.Logger }): Promise<Api>;
   close(): Promise<void>;
 }
 
@@ -122,8 +122,8 @@ export async function testStack(o: { timeSkipping?: boolean; config?: Partial<Co
       cleanups.push(stop);
       return stop;
     },
-    async api() {
-      const app = createApp({ orm: db, temporal: client, config, ledger, log: pino({ level: 'silent' }) });
+    async api(a = {}) {
+      const app = createApp({ orm: db, temporal: client, config, ledger, log: a.log ?? pino({ level: 'silent' }) });
       const server = await new Promise<import('node:http').Server>((resolve) => {
         const s = app.listen(0, '127.0.0.1', () => resolve(s));
       });
