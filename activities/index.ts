@@ -1,3 +1,4 @@
+import { createCoreReturnActivities } from './core-returns.ts';
 import { createCreditHoldActivities } from './credit-hold.ts';
 import { createDailyCloseActivities } from './daily-close.ts';
 import { createInboundActivities } from './inbound.ts';
@@ -9,6 +10,7 @@ import type { ActivityDeps } from './support.ts';
 // factory here; the worker registers the merged object.
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createCoreReturnActivities(deps),
     ...createCreditHoldActivities(deps),
     ...createReceivablesActivities(deps),
     ...createStockCountActivities(deps),

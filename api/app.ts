@@ -12,6 +12,7 @@ import { createApiMetrics, type ApiMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { toHandler, type AnyRoute } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { coreReturnRoutes } from './routes/core-returns.ts';
 import { dayRoutes } from './routes/days.ts';
 import { healthHandler } from './routes/health.ts';
 import { inboundReceiptRoutes } from './routes/inbound-receipts.ts';
@@ -38,6 +39,7 @@ export function allRoutes(ctx: ApiContext, metrics: ApiMetrics = createApiMetric
     ...processRoutes(ctx, () => routes),
     ...overviewRoutes(ctx),
     ...metricsRoutes(ctx, metrics),
+    ...coreReturnRoutes(ctx),
   ];
   return routes;
 }

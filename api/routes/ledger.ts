@@ -86,6 +86,7 @@ export function ledgerRoutes(ctx: ApiContext) {
 
     defineRoute({
       method: 'get', path: '/ledger/accounts/:code', summary: 'Read an account balance and its latest lines', roles: LEDGER_READERS,
+      exampleParams: { code: 'sales' },
       params: z.strictObject({ code: z.string().min(1).max(120) }),
       query: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) }),
       handler: async ({ params, query }) => {
@@ -111,6 +112,7 @@ export function ledgerRoutes(ctx: ApiContext) {
 
     defineRoute({
       method: 'get', path: '/ledger/journals/:id', summary: 'Read a journal', roles: LEDGER_READERS,
+      exampleParams: { id: 'money-1' },
       params: z.strictObject({ id: z.string().regex(/^(money|stock)-\d{1,18}$/, 'must be money-<n> or stock-<n>') }),
       handler: async ({ params }) => {
         const [kind, id] = params.id.split('-') as ['money' | 'stock', string];

@@ -4,7 +4,7 @@ import { arrears, stockByBin, warrantyByWeek } from '../../db/board.ts';
 import { ROLES } from '../../db/entities/auth.ts';
 import { WAREHOUSES } from '../../db/entities/master.ts';
 import type { ApiContext } from '../context.ts';
-import { defineRoute, key } from '../route.ts';
+import { cursor, defineRoute, key } from '../route.ts';
 
 // The overviews the back-office page charts: arrears by ageing bucket and dealer, warranty
 // returns by week, stock by warehouse and bin. All read PostgreSQL only. And who the caller is,
@@ -34,7 +34,7 @@ export function overviewRoutes(ctx: ApiContext) {
         warehouse: z.enum(Object.keys(WAREHOUSES) as [string, ...string[]]).optional(),
         partNo: key().optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(200),
-        after: z.string().max(300).optional(),
+        after: cursor.optional(),
       }),
       handler: async ({ query }) => ({ body: await stockByBin(ctx.orm.em.fork(), query) }),
     }),

@@ -5,6 +5,7 @@ import * as process from './process.ts';
 import * as receivables from './receivables.ts';
 import * as settings from './settings.ts';
 import * as warehouse from './warehouse.ts';
+import * as warranty from './warranty.ts';
 
 // every entity schema of the application; each feature module adds its own file here
 export const entities = [
@@ -19,4 +20,5 @@ export const entities = [
   receivables.InvoiceSchema,
   settings.SettingSchema,
   warehouse.BinFreezeSchema, warehouse.WarehouseAlertSchema,
+  warranty.WarrantyStandardSchema,
 ];

@@ -3,6 +3,7 @@ import { Migration20261203221357 } from './Migration20261203221357.ts';
 import { Migration20261203224500 } from './Migration20261203224500.ts';
 import { Migration20261203230005 } from './Migration20261203230005.ts';
 import { Migration20261203230006 } from './Migration20261203230006.ts';
+import { Migration20261203230002 } from './Migration20261203230002.ts';
 
 // Migrations are listed explicitly so that they load the same under tsx, in the worker and in
 // tests, with no directory scanning. Append new ones at the end.
@@ -12,4 +13,5 @@ export const migrationsList = [
   { name: 'Migration20261203224500', class: Migration20261203224500 },
   { name: 'Migration20261203230005', class: Migration20261203230005 },
   { name: 'Migration20261203230006', class: Migration20261203230006 },
+  { name: 'Migration20261203230002', class: Migration20261203230002 },
 ];

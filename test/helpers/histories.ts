@@ -15,6 +15,6 @@ export async function saveHistory(client: Client, workflowId: string, name: stri
   if (!process.env.SAVE_HISTORIES) return;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   fs.mkdirSync(HISTORY_DIR, { recursive: true });
-  // proto3 JSON (timestamps as strings), the format historyFromJSON in replay.test.ts reads
+  // proto3 JSON (timestamps as strings), the form historyFromJSON in replay.test.ts reads
   fs.writeFileSync(path.join(HISTORY_DIR, `${name}.json`), historyToJSON(history));
 }
