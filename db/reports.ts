@@ -39,21 +39,22 @@ export async function stockSummary(em: EntityManager, date: string) {
 }
 
 /**
- * Warranty core returns by week (ISO weeks, from Monday) or month. What is read, from the
- * process rows of type 'core-return' (P2, built by its own workflow) and the ledger:
- * - received: units moved by a core-return process's stock journals into a bin of the CORE
- *   warehouse, on the journal's business date;
- * - approved / rejected: `summary.cores[]` of the process row, each core with its final
- *   `decision` ('approved' | 'rejected') and the local date `decidedOn` (YYYY-MM-DD); a core
- *   with a `quantity` counts that many units, otherwise one;
- * - objected: the same cores with an `objectedOn` date, counted on that date;
+ * Warranty core returns by week (ISO weeks, from Monday) or month, on business dates in the
+ * ledger's time zone. What is read, from the process rows of type 'core-return'
+ * (workflows/core-return.ts) and the ledger:
+ * - received: units moved by a core-return process's stock journals into a location of the
+ *   CORE warehouse (its inspection bin), on the journal's business date; unlisted cores too;
+ * - approved / rejected: the cores of `summary.batch.cores[]` by their last decision
+ *   (`finalDecision` after an objection, else `decision`; 'approve' or 'reject'), on the date
+ *   of that decision's `at`;
+ * - objected: the cores with an `objection`, on the date of its `at`;
  * - credited: the credits to dealer receivable accounts (receivable:*) of the process's money
- *   journals, i.e. the warranty credit notes given to the dealer;
+ *   journals, i.e. the warranty credits given to the dealer;
  * - recovered: the credits to supplier recovery accounts (recovery:*) of the process's money
  *   journals, i.e. what suppliers paid or credited against the recovery receivable.
  * Money is per currency, as decimal strings.
  */
-export async function warrantyReport(em: EntityManager, r: { period: 'week' | 'month'; from: string; to: string }) {
+export async function warrantyReport(em: EntityManager, r: { period: 'week' | 'month'; from: string; to: string; timeZone: string }) {
   const unit = r.period;
   const periods = await em.execute(
     `select generate_series(date_trunc('${unit}', ?::date), date_trunc('${unit}', ?::date), interval '1 ${unit}')::date as start`,
@@ -62,22 +63,25 @@ export async function warrantyReport(em: EntityManager, r: { period: 'week' | 'm
   const received = await em.execute(
     `select date_trunc('${unit}', j.business_date)::date as start, sum(m.quantity)::bigint as n
      from stock_journal j join stock_move m on m.journal_id = j.id join location l on l.code = m.to_location
-     where j.process_id like 'core-return:%' and l.physical and l.warehouse = 'CORE' and j.business_date between ? and ?
+     where j.process_id like 'core-return:%' and l.warehouse = 'CORE' and j.business_date between ? and ?
      group by 1`, [r.from, r.to]);
 
+  const cores = `select coalesce(nullif(c->'finalDecision', 'null'::jsonb), nullif(c->'decision', 'null'::jsonb)) as last,
+                        nullif(c->'objection', 'null'::jsonb) as objection
+                 from process p cross join lateral jsonb_array_elements(coalesce(p.summary->'batch'->'cores', '[]'::jsonb)) c
+                 where p.type = 'core-return'`;
   const decisions = await em.execute(
-    `select date_trunc('${unit}', (c->>'decidedOn')::date)::date as start, c->>'decision' as decision,
-            sum(coalesce((c->>'quantity')::int, 1))::bigint as n
-     from process p cross join lateral jsonb_array_elements(coalesce(p.summary->'cores', '[]'::jsonb)) c
-     where p.type = 'core-return' and c->>'decision' in ('approved', 'rejected')
-       and c->>'decidedOn' ~ '^\\d{4}-\\d{2}-\\d{2}$' and (c->>'decidedOn')::date between ? and ?
-     group by 1, 2`, [r.from, r.to]);
+    `with cores as (${cores}), decided as (
+       select ((last->>'at')::timestamptz at time zone ?)::date as day, last->>'decision' as decision from cores where last is not null)
+     select date_trunc('${unit}', day)::date as start, decision, count(*)::bigint as n
+     from decided where decision in ('approve', 'reject') and day between ? and ? group by 1, 2`,
+    [r.timeZone, r.from, r.to]);
 
   const objected = await em.execute(
-    `select date_trunc('${unit}', (c->>'objectedOn')::date)::date as start, sum(coalesce((c->>'quantity')::int, 1))::bigint as n
-     from process p cross join lateral jsonb_array_elements(coalesce(p.summary->'cores', '[]'::jsonb)) c
-     where p.type = 'core-return' and c->>'objectedOn' ~ '^\\d{4}-\\d{2}-\\d{2}$' and (c->>'objectedOn')::date between ? and ?
-     group by 1`, [r.from, r.to]);
+    `with cores as (${cores}), objected as (
+       select ((objection->>'at')::timestamptz at time zone ?)::date as day from cores where objection is not null)
+     select date_trunc('${unit}', day)::date as start, count(*)::bigint as n from objected where day between ? and ? group by 1`,
+    [r.timeZone, r.from, r.to]);
 
   const money = await em.execute(
     `select date_trunc('${unit}', j.business_date)::date as start, l.currency,
@@ -97,8 +101,8 @@ export async function warrantyReport(em: EntityManager, r: { period: 'week' | 'm
       return {
         periodStart: start,
         received: count(at(received, start)),
-        approved: count(at(decisions, start).filter((x) => x.decision === 'approved')),
-        rejected: count(at(decisions, start).filter((x) => x.decision === 'rejected')),
+        approved: count(at(decisions, start).filter((x) => x.decision === 'approve')),
+        rejected: count(at(decisions, start).filter((x) => x.decision === 'reject')),
         objected: count(at(objected, start)),
         credited: m.filter((x) => BigInt(String(x.credited)) !== 0n).map((x) => ({ amount: formatMinor(String(x.credited)), currency: String(x.currency) })),
         recovered: m.filter((x) => BigInt(String(x.recovered)) !== 0n).map((x) => ({ amount: formatMinor(String(x.recovered)), currency: String(x.currency) })),
