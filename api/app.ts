@@ -13,6 +13,8 @@ import { openApiDocument } from './openapi.ts';
 import { toHandler, type AnyRoute } from './route.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { coreReturnRoutes } from './routes/core-returns.ts';
+import { consumerOrderRoutes } from './routes/consumer-orders.ts';
+import { dealerOrderRoutes } from './routes/dealer-orders.ts';
 import { dayRoutes } from './routes/days.ts';
 import { healthHandler } from './routes/health.ts';
 import { inboundReceiptRoutes } from './routes/inbound-receipts.ts';
@@ -21,6 +23,7 @@ import { masterDataRoutes } from './routes/master-data.ts';
 import { metricsHandler, metricsRoutes } from './routes/metrics.ts';
 import { overviewRoutes } from './routes/overview.ts';
 import { processRoutes } from './routes/processes.ts';
+import { receivablesRoutes } from './routes/receivables.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import { stockCountRoutes } from './routes/stock-counts.ts';
@@ -40,6 +43,9 @@ export function allRoutes(ctx: ApiContext, metrics: ApiMetrics = createApiMetric
     ...overviewRoutes(ctx),
     ...metricsRoutes(ctx, metrics),
     ...coreReturnRoutes(ctx),
+    ...receivablesRoutes(ctx),
+    ...consumerOrderRoutes(ctx),
+    ...dealerOrderRoutes(ctx),
   ];
   return routes;
 }

@@ -3,7 +3,7 @@ import { invalid } from './errors.ts';
 // The chart of accounts (DESIGN.md §3). Codes are `kind` or `kind:owner`; an account row is
 // created the first time a journal names it.
 
-const OWNED = ['receivable', 'recovery', 'refunds-payable', 'store-balance', 'loyalty'] as const;
+const OWNED = ['receivable', 'recovery', 'refunds-payable', 'store-balance', 'loyalty', 'customer-payments'] as const;
 const SINGLE = ['sales', 'warranty-expense', 'cash', 'bank', 'freight-income', 'price-protection',
   'refunds-clearing', 'stock-adjustment'] as const;
 
@@ -14,6 +14,8 @@ export const account = {
   supplierRecovery: (supplierId: string) => `recovery:${supplierId}`,
   refundsPayable: (route: string) => `refunds-payable:${route}`,
   storeBalance: (customerId: string) => `store-balance:${customerId}`,
+  /** what a consumer paid for one order and has not been refunded */
+  customerPayments: (orderNo: string) => `customer-payments:${orderNo}`,
   loyalty: (customerId: string) => `loyalty:${customerId}`,
   sales: 'sales',
   warrantyExpense: 'warranty-expense',

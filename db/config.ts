@@ -25,6 +25,8 @@ export interface Config {
   metricsPublic: boolean;
   /** host:port of the worker's Prometheus endpoint (Temporal SDK and worker metrics); null when off */
   workerMetricsAddress: string | null;
+  /** where the notifier delivers arrears reminders and escalations (POST, JSON); none: not sent */
+  notifyWebhookUrl: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -58,5 +60,6 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000),
     metricsPublic: env.SPAREFLOW_METRICS_PUBLIC === '1' || env.SPAREFLOW_METRICS_PUBLIC === 'true',
     workerMetricsAddress: env.WORKER_METRICS_ADDRESS === 'off' ? null : env.WORKER_METRICS_ADDRESS || '127.0.0.1:9464',
+    notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL || undefined,
   };
 }

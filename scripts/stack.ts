@@ -48,7 +48,7 @@ export async function startOwnStack(dir: string, o: { log?: (m: string) => void 
   const adminKey = 'sf_chaos_admin_key_0123456789';
   const env = {
     ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, PORT: String(apiPort), SPAREFLOW_ADMIN_KEY: adminKey,
-    RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn', TEMPORAL_TASK_QUEUE: 'spareflow',
+    RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn', TEMPORAL_TASK_QUEUE: 'spareflow', WORKER_METRICS_ADDRESS: 'off',
   };
   const children: Record<'worker' | 'api', ChildProcess | undefined> = { worker: undefined, api: undefined };
   let stopping = false;

@@ -32,3 +32,9 @@ test('only the admin issues API keys and sets the simulation time scale', (t) =>
 test('docs/roles.md is the table the route declarations give', (t) => {
   t.is(fs.readFileSync('docs/roles.md', 'utf8'), rolesTable(), 'run npm run docs:roles');
 });
+
+test('no two routes share a method and a path', (t) => {
+  const keys = routes.map((r) => `${r.method} ${r.path}`);
+
+  t.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), []);
+});

@@ -5,7 +5,7 @@ import { loadConfig } from '../db/config.ts';
 import { openDatabase } from '../db/database.ts';
 import { openOrm } from '../db/orm.ts';
 import { createDeps } from './deps.ts';
-import { ensureDailyCloseSchedule } from './schedules.ts';
+import { ensureDailyCloseSchedule, ensureStatementSchedule } from './schedules.ts';
 import { createWorker } from './worker.ts';
 
 // The worker process. On SIGTERM or SIGINT it stops polling, lets running activities finish
@@ -25,6 +25,7 @@ const connection = await NativeConnection.connect({ address: config.temporalAddr
 const clientConnection = await Connection.connect({ address: config.temporalAddress });
 const deps = createDeps(orm, config, new Client({ connection: clientConnection, namespace: config.temporalNamespace }));
 await ensureDailyCloseSchedule(deps.temporal, { taskQueue: config.taskQueue, timeZone: config.ledgerTimeZone });
+await ensureStatementSchedule(deps.temporal, { taskQueue: config.taskQueue, timeZone: config.ledgerTimeZone });
 const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -4,7 +4,7 @@
 
 export const PROCESS_TYPES = [
   'dealer-order', 'core-return', 'consumer-order', 'consumer-return', 'dealer-account',
-  'inbound-receipt', 'stock-count', 'daily-close',
+  'inbound-receipt', 'stock-count', 'daily-close', 'dealer-payment',
 ] as const;
 export type ProcessType = (typeof PROCESS_TYPES)[number];
 

@@ -26,7 +26,11 @@ export interface InboundReceiptInput {
 
 export type InboundStatus = 'registering' | 'awaiting-count' | 'awaiting-inspection' | 'awaiting-putaway' | 'completed';
 
-export interface InboundState { status: InboundStatus; lines: ReceiptLineView[]; returnDocumentNo: string | null }
+export interface InboundState {
+  status: InboundStatus; lines: ReceiptLineView[]; returnDocumentNo: string | null;
+  /** the dealer orders whose backorders the put-away stock released */
+  backordersReleased: string[];
+}
 
 export interface CountInput { lines: { lineNo: number; counted: number }[]; actor: string }
 export interface InspectionInput { lines: InspectedLine[]; actor: string }
@@ -59,7 +63,7 @@ export async function inboundReceiptWorkflow(input: InboundReceiptInput): Promis
   const processId = makeProcessId('inbound-receipt', input.supplierId, input.deliveryNoteNo);
   const base = { processId, supplierId: input.supplierId, deliveryNoteNo: input.deliveryNoteNo };
   const state: InboundState = {
-    status: 'registering', returnDocumentNo: null,
+    status: 'registering', returnDocumentNo: null, backordersReleased: [],
     lines: input.lines.map((l) => ({ ...l, counted: null, accepted: null, rejected: null, reason: null, outcome: null, putaway: [] })),
   };
   const view = () => ({ ...state, lines: state.lines.map((l) => ({ ...l })) });
@@ -154,7 +158,14 @@ export async function inboundReceiptWorkflow(input: InboundReceiptInput): Promis
   state.status = 'awaiting-count';
 
   await condition(() => state.status === 'completed');
-  // TODO(phase 2): offer the put-away parts to waiting backorders (offerStockToBackorders)
   await condition(allHandlersFinished);
+
+  const putAway = [...new Set(state.lines.filter((l) => l.putaway.length > 0).map((l) => l.partNo))];
+  if (putAway.length) {
+    const offered = await act.offerStockToBackorders({
+      partNos: putAway, actor: input.actor, receipt: { id: processId, supplierId: input.supplierId, deliveryNoteNo: input.deliveryNoteNo },
+    });
+    state.backordersReleased = offered.ordersToNotify;
+  }
   return view();
 }

@@ -1,4 +1,6 @@
 import * as auth from './auth.ts';
+import * as consumer from './consumer.ts';
+import * as orders from './dealer-orders.ts';
 import * as ledger from './ledger.ts';
 import * as master from './master.ts';
 import * as process from './process.ts';
@@ -17,8 +19,15 @@ export const entities = [
   ledger.BalanceSnapshotSchema,
   process.ProcessSchema, process.ProcessStepSchema,
   auth.ApiKeySchema,
-  receivables.InvoiceSchema,
   settings.SettingSchema,
   warehouse.BinFreezeSchema, warehouse.WarehouseAlertSchema,
   warranty.WarrantyStandardSchema,
+  receivables.InvoiceSchema, receivables.PaymentSchema, receivables.PaymentAllocationSchema,
+  receivables.NotificationSchema, receivables.StatementSchema,
+  consumer.ConsumerOrderSchema, consumer.ConsumerOrderLineSchema, consumer.ConsumerPaymentSchema,
+  consumer.ConsumerRefundSchema, consumer.RefundInstructionSchema, consumer.ConsumerEventSchema,
+  consumer.PaymentEventSchema, consumer.PriceChangeSchema, consumer.PriceProtectionClaimSchema,
+  consumer.HolidaySchema, consumer.PickupAreaSchema,
+  orders.PartPriceSchema, orders.DealerOrderLineSchema, orders.PickingListSchema, orders.PickingListLineSchema,
+  orders.ShipmentSchema, orders.ShipmentLineSchema, orders.PurchaseFollowUpSchema,
 ];

@@ -1,0 +1,243 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+
+import { CREDIT_HOLD_LIFTED_SIGNAL, ordersWaitingForCredit, setCreditHold } from '../../db/credit-hold.ts';
+import { FINAL_STATUSES, priceOrderLines, setPartPrice } from '../../db/dealer-orders.ts';
+import { formatMinor, parseDecimal } from '../../db/money.ts';
+import { getProcess } from '../../db/processes.ts';
+import { inTransaction } from '../../db/tx.ts';
+import { processId } from '../../workflows/ids.ts';
+import type { dealerOrderWorkflow } from '../../workflows/dealer-order.ts';
+import { cancelUpdate, pickUpdate, receiptUpdate, resolveDiscrepancyUpdate, shipUpdate } from '../../workflows/dealer-order.ts';
+import { assertDealerScope, type Actor } from '../auth.ts';
+import type { ApiContext } from '../context.ts';
+import { HttpError } from '../errors.ts';
+import { currency, decimalAmount, defineRoute, key, quantity, text } from '../route.ts';
+
+// Dealer order fulfilment (DESIGN.md P1) over HTTP. Reads come from the process table and the
+// order's own tables; human steps are updates of the order's workflow.
+
+const READERS = ['dealer', 'back-office', 'warehouse', 'dispatcher', 'finance', 'customer-service', 'auditor'] as const;
+type Row = Record<string, unknown>;
+const n = (v: unknown) => Number(v ?? 0);
+const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string | Date).toISOString());
+
+const orderId = z.strictObject({ id: z.string().min(1).max(200) });
+const count = z.number().int('must be a whole number').min(0, 'must not be negative').max(1_000_000);
+const orderBody = z.strictObject({
+  dealerId: key(),
+  orderNo: key(),
+  lines: z.array(z.strictObject({ partNo: key(), quantity })).min(1, 'an order needs at least one line').max(200),
+}).superRefine((o, ctx) => {
+  const seen = new Set<string>();
+  o.lines.forEach((l, i) => {
+    if (seen.has(l.partNo)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'partNo'], message: `${l.partNo} is on more than one line; put it on one line` });
+    seen.add(l.partNo);
+  });
+});
+
+/** the order as the back office and the dealer see it */
+export async function dealerOrderView(em: EntityManager, id: string) {
+  const process = await getProcess(em, id);
+  if (!process || process.type !== 'dealer-order') return null;
+  const lines = await em.execute('select * from dealer_order_line where order_id = ? order by line_no', [id]);
+  const lists = await em.execute('select * from picking_list where order_id = ? order by issued_at, picking_list_no', [id]);
+  const listLines = await em.execute(
+    'select l.* from picking_list_line l join picking_list p using (picking_list_no) where p.order_id = ? order by l.picking_list_no, l.line_no', [id]);
+  const shipments = await em.execute('select * from shipment where order_id = ? order by shipped_at, shipment_no', [id]);
+  const shipmentLines = await em.execute(
+    'select l.* from shipment_line l join shipment s using (shipment_no) where s.order_id = ? order by l.shipment_no, l.order_line_no', [id]);
+  const followUps = await em.execute('select * from purchase_follow_up where order_id = ? order by id', [id]);
+  return {
+    id, orderNo: process.summary.orderNo, dealerId: process.dealerId, status: process.status,
+    amount: process.amountMinor === null ? null : { amount: formatMinor(process.amountMinor), currency: process.currency },
+    lines: lines.map((l: Row) => ({
+      lineNo: n(l.line_no), partNo: l.part_no, unitPrice: { amount: formatMinor(String(l.unit_price_minor)), currency: l.currency },
+      ordered: n(l.ordered), reserved: n(l.reserved), backordered: n(l.backordered), picked: n(l.picked), shipped: n(l.shipped),
+      received: n(l.received), damaged: n(l.damaged), cancelled: n(l.cancelled), reshipDue: n(l.reship),
+    })),
+    pickingLists: lists.map((p: Row) => ({
+      pickingListNo: p.picking_list_no, status: p.status, issuedAt: iso(p.issued_at), pickedAt: iso(p.picked_at), pickedBy: p.picked_by,
+      lines: listLines.filter((l: Row) => l.picking_list_no === p.picking_list_no)
+        .map((l: Row) => ({ bin: l.bin, partNo: l.part_no, quantity: n(l.quantity) })),
+    })),
+    shipments: shipments.map((s: Row) => ({
+      shipmentNo: s.shipment_no, pickingListNo: s.picking_list_no, status: s.status, carrier: s.carrier, consignmentNo: s.consignment_no,
+      shippedAt: iso(s.shipped_at), shippedBy: s.shipped_by, invoiceNo: s.invoice_no,
+      amount: { amount: formatMinor(String(s.amount_minor)), currency: s.currency },
+      receivedAt: iso(s.received_at), receiptAssumed: Boolean(s.receipt_assumed), remindedAt: iso(s.reminded_at),
+      lines: shipmentLines.filter((l: Row) => l.shipment_no === s.shipment_no).map((l: Row) => ({
+        partNo: l.part_no, shipped: n(l.shipped), reshipped: n(l.reshipped), received: n(l.received), damaged: n(l.damaged),
+      })),
+    })),
+    purchaseFollowUps: followUps.map((f: Row) => ({
+      id: String(f.id), lineNo: n(f.order_line_no), partNo: f.part_no, quantity: n(f.quantity), supplierId: f.supplier_id,
+      raisedAt: iso(f.raised_at), status: f.status, closedAt: iso(f.closed_at),
+    })),
+    createdAt: iso(process.createdAt), updatedAt: iso(process.updatedAt),
+    timeline: process.timeline.map((s) => ({ ...s, at: iso(s.at) })),
+  };
+}
+
+const fingerprint = (lines: { partNo: string; quantity: number }[]) =>
+  createHash('sha256').update(JSON.stringify(lines.map((l) => [l.partNo, l.quantity]))).digest('hex');
+
+export function dealerOrderRoutes(ctx: ApiContext) {
+  const read = () => ctx.orm.em.fork();
+
+  async function viewOrThrow(id: string, actor: Actor) {
+    const view = await dealerOrderView(read(), id);
+    if (!view) throw new HttpError(404, 'not-found', `no dealer order ${id}`);
+    assertDealerScope(actor, view.dealerId, 'dealer order');
+    return view;
+  }
+
+  /** the handle of a running order, or 409 when it has finished */
+  async function openOrder(id: string, actor: Actor): Promise<WorkflowHandle<typeof dealerOrderWorkflow>> {
+    const view = await viewOrThrow(id, actor);
+    if (FINAL_STATUSES.includes(view.status)) {
+      throw new HttpError(409, 'order-closed', `dealer order ${id} is ${view.status}; ${view.status === 'completed' ? 'file a return instead' : 'it takes no more steps'}`);
+    }
+    return ctx.temporal.workflow.getHandle<typeof dealerOrderWorkflow>(id);
+  }
+
+  return [
+    defineRoute({
+      method: 'post', path: '/dealer-orders', summary: 'Submit a dealer order', roles: ['dealer', 'back-office'],
+      body: orderBody,
+      example: { dealerId: 'D-100', orderNo: 'PO-2026-0042', lines: [{ partNo: 'BP-200', quantity: 4 }] },
+      handler: async ({ body, actor }) => {
+        assertDealerScope(actor, body.dealerId, 'dealer');
+        // the document numbers (picking list, shipment, invoice) are built from both
+        if (encodeURIComponent(body.dealerId).length + encodeURIComponent(body.orderNo).length > 80) {
+          throw new HttpError(400, 'invalid-request', 'orderNo: together with dealerId it must be at most 80 characters', { field: 'orderNo' });
+        }
+        const id = processId('dealer-order', body.dealerId, body.orderNo);
+        const location = `/dealer-orders/${encodeURIComponent(id)}`;
+        const print = fingerprint(body.lines);
+        // bad lines are refused before anything starts; the workflow checks them again
+        await priceOrderLines(read(), body.dealerId, body.lines);
+        try {
+          await ctx.temporal.workflow.start<typeof dealerOrderWorkflow>('dealerOrderWorkflow', {
+            taskQueue: ctx.config.taskQueue, workflowId: id, workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', memo: { lines: print },
+            args: [{ dealerId: body.dealerId, orderNo: body.orderNo, lines: body.lines, actor: actor.id }],
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          const earlier = await ctx.temporal.workflow.getHandle(id).describe();
+          if (earlier.memo?.lines !== print) {
+            throw new HttpError(409, 'order-number-taken', `order ${body.orderNo} of dealer ${body.dealerId} was submitted with other lines`, { orderNo: body.orderNo });
+          }
+          return { status: 200, headers: { location }, body: (await dealerOrderView(read(), id)) ?? { id, status: 'submitted' } };
+        }
+        return { status: 201, headers: { location }, body: { id, status: 'submitted' } };
+      },
+    }),
+
+    defineRoute({
+      method: 'get', path: '/dealer-orders/:id', summary: 'Read a dealer order', roles: READERS, params: orderId,
+      handler: async ({ params, actor }) => ({ body: await viewOrThrow(params.id, actor) }),
+    }),
+
+    defineRoute({
+      method: 'post', path: '/dealer-orders/:id/picks', summary: 'Confirm a pick against its picking list', roles: ['warehouse'], params: orderId,
+      body: z.strictObject({
+        pickingListNo: key(200),
+        lines: z.array(z.strictObject({ bin: key(80), partNo: key(), quantity })).min(1).max(500),
+      }),
+      example: { pickingListNo: 'PL-D-100/PO-2026-0042-1', lines: [{ bin: 'NEW/A-01', partNo: 'BP-200', quantity: 4 }] },
+      handler: async ({ params, body, actor }) => {
+        const handle = await openOrder(params.id, actor);
+        await handle.executeUpdate(pickUpdate, { args: [{ actor: actor.id, ...body }] });
+        return { body: await viewOrThrow(params.id, actor) };
+      },
+    }),
+
+    defineRoute({
+      method: 'post', path: '/dealer-orders/:id/shipments', summary: 'Ship a picked picking list', roles: ['dispatcher'], params: orderId,
+      body: z.strictObject({ pickingListNo: key(200), carrier: text(100).min(1), consignmentNo: key(100) }),
+      example: { pickingListNo: 'PL-D-100/PO-2026-0042-1', carrier: 'SF Express', consignmentNo: 'SF1234567890' },
+      handler: async ({ params, body, actor }) => {
+        const handle = await openOrder(params.id, actor);
+        const shipped = await handle.executeUpdate(shipUpdate, { args: [{ actor: actor.id, ...body }] });
+        return { status: 201, body: { shipmentNo: shipped.shipmentNo, invoiceNo: shipped.invoiceNo, order: await viewOrThrow(params.id, actor) } };
+      },
+    }),
+
+    defineRoute({
+      method: 'post', path: '/dealer-orders/:id/receipt', summary: 'Confirm the receipt of a shipment', roles: ['dealer', 'back-office'], params: orderId,
+      body: z.strictObject({
+        shipmentNo: key(200),
+        lines: z.array(z.strictObject({ partNo: key(), received: count, damaged: count.default(0) })).min(1).max(500),
+      }),
+      example: { shipmentNo: 'SH-D-100/PO-2026-0042-1', lines: [{ partNo: 'BP-200', received: 4, damaged: 1 }] },
+      handler: async ({ params, body, actor }) => {
+        const handle = await openOrder(params.id, actor);
+        await handle.executeUpdate(receiptUpdate, { args: [{ actor: actor.id, ...body }] });
+        return { body: await viewOrThrow(params.id, actor) };
+      },
+    }),
+
+    defineRoute({
+      method: 'post', path: '/dealer-orders/:id/discrepancies', summary: 'Resolve the discrepancy of a shipment', roles: ['back-office'], params: orderId,
+      body: z.strictObject({ shipmentNo: key(200), resolution: z.enum(['credit', 're-ship']) }),
+      example: { shipmentNo: 'SH-D-100/PO-2026-0042-1', resolution: 'credit' },
+      handler: async ({ params, body, actor }) => {
+        const handle = await openOrder(params.id, actor);
+        await handle.executeUpdate(resolveDiscrepancyUpdate, { args: [{ actor: actor.id, ...body }] });
+        return { body: await viewOrThrow(params.id, actor) };
+      },
+    }),
+
+    defineRoute({
+      method: 'post', path: '/dealer-orders/:id/cancel', summary: 'Cancel what has not shipped of a dealer order', roles: ['dealer', 'back-office'], params: orderId,
+      body: z.strictObject({ reason: text(500).optional() }),
+      example: { reason: 'ordered twice' },
+      handler: async ({ params, body, actor }) => {
+        const view = await viewOrThrow(params.id, actor);
+        if (view.status === 'completed') {
+          throw new HttpError(409, 'already-shipped', 'the goods of this order have shipped; it cannot be cancelled, file a return instead');
+        }
+        if (view.status === 'cancelled') throw new HttpError(409, 'already-cancelled', 'the order is already cancelled');
+        const handle = ctx.temporal.workflow.getHandle<typeof dealerOrderWorkflow>(params.id);
+        await handle.executeUpdate(cancelUpdate, { args: [{ actor: actor.id, reason: body.reason ?? null }] });
+        return { body: await viewOrThrow(params.id, actor) };
+      },
+    }),
+
+    defineRoute({
+      method: 'put', path: '/dealers/:id/credit-hold', summary: 'Set or lift the credit hold of a dealer', roles: ['back-office'],
+      params: z.strictObject({ id: key() }),
+      body: z.strictObject({ onHold: z.boolean(), reason: text(500).min(1).optional() }).refine((b) => !b.onHold || b.reason, { message: 'a hold needs a reason', path: ['reason'] }),
+      example: { onHold: true, reason: 'invoice INV-1 is 45 days overdue' },
+      handler: async ({ params, body, actor }) => {
+        const result = await inTransaction(ctx.orm, (em) => setCreditHold(em, {
+          dealerId: params.id, onHold: body.onHold, reason: body.reason ?? null, actor: actor.id, key: `dealer:${params.id}:credit-hold:${randomUUID()}`,
+        }));
+        if (!body.onHold) {
+          for (const waiting of await ordersWaitingForCredit(read(), params.id)) {
+            await ctx.temporal.workflow.getHandle(waiting).signal(CREDIT_HOLD_LIFTED_SIGNAL).catch((err: Error) => {
+              if (err.name !== 'WorkflowNotFoundError') throw err;
+            });
+          }
+        }
+        return { body: { dealerId: params.id, onHold: result.onHold, changed: result.changed } };
+      },
+    }),
+
+    defineRoute({
+      method: 'put', path: '/parts/:partNo/prices/:currency', summary: 'Set the dealer price of a part', roles: ['back-office'],
+      params: z.strictObject({ partNo: key(), currency }),
+      body: z.strictObject({ unitPrice: decimalAmount }),
+      example: { unitPrice: '129.50' },
+      handler: async ({ params, body, actor }) => {
+        const minor = parseDecimal(body.unitPrice, 'unitPrice');
+        if (minor <= 0n) throw new HttpError(400, 'invalid-request', 'unitPrice: must be greater than zero');
+        return { body: await inTransaction(ctx.orm, (em) => setPartPrice(em, { partNo: params.partNo, currency: params.currency, unitPriceMinor: minor, actor: actor.id })) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,508 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+import { account } from './accounts.ts';
+import { WAITING_FOR_CREDIT } from './credit-hold.ts';
+import { conflict, notFound, refused } from './errors.ts';
+import { issueInvoice } from './invoices.ts';
+import type { Ledger } from './ledger.ts';
+import { formatMinor } from './money.ts';
+import { recordStep, saveProcess } from './processes.ts';
+import { assertBinsOpen } from './warehouse.ts';
+import { pickMismatch, receiptMismatch, type PickLine, type ReceiptLine } from '../workflows/dealer-order-rules.ts';
+
+// The steps of a dealer order (DESIGN.md P1), each one transaction. Every step first appends its
+// timeline row under its idempotency key: when the row is already there the step has committed
+// before (a retried activity) and only the current state is returned, so nothing is applied twice.
+
+type Row = Record<string, unknown>;
+
+export const NEW_PARTS_WAREHOUSE = 'NEW';
+export const IN_TRANSIT = '@in-transit';
+export const AT_DEALER = '@dealer';
+/** units lost in carriage are written off here when a discrepancy is resolved */
+export const WRITTEN_OFF = '@scrap';
+
+export type { PickLine, ReceiptLine };
+
+export interface StepInput {
+  orderId: string;
+  actor: string;
+  /** `${workflowId}:${step}`, unique per business step */
+  key: string;
+  at?: Date;
+}
+
+export interface OrderLineState {
+  lineNo: number; partNo: string; ordered: number; reserved: number; backordered: number; picked: number;
+  shipped: number; received: number; damaged: number; cancelled: number; reship: number;
+}
+
+/** what the workflow keeps of its order: enough for the validators of its human steps */
+export interface OrderState {
+  status: string;
+  lines: OrderLineState[];
+  pickingLists: { pickingListNo: string; status: string; lines: { bin: string; partNo: string; quantity: number }[] }[];
+  shipments: { shipmentNo: string; pickingListNo: string; status: string; lines: { partNo: string; shipped: number }[] }[];
+}
+
+const n = (v: unknown) => Number(v ?? 0);
+const documentRef = (orderId: string, lineNo: number) => `${orderId}#L${lineNo}`;
+const docNo = (orderId: string) => orderId.replace(/^dealer-order:/, '').replace(/:/g, '/');
+
+// ---- reads ----------------------------------------------------------------------------------
+
+export async function orderState(em: EntityManager, orderId: string): Promise<OrderState> {
+  const [process] = await em.execute('select status from process where id = ?', [orderId]);
+  if (!process) throw notFound('dealer order', orderId);
+  const lines = await em.execute('select * from dealer_order_line where order_id = ? order by line_no', [orderId]);
+  const lists = await em.execute('select picking_list_no, status from picking_list where order_id = ? order by issued_at, picking_list_no', [orderId]);
+  const listLines = await em.execute(
+    `select l.* from picking_list_line l join picking_list p using (picking_list_no) where p.order_id = ? order by l.picking_list_no, l.line_no`, [orderId]);
+  const shipments = await em.execute('select shipment_no, picking_list_no, status from shipment where order_id = ? order by shipped_at, shipment_no', [orderId]);
+  const shipmentLines = await em.execute(
+    `select l.* from shipment_line l join shipment s using (shipment_no) where s.order_id = ? order by l.shipment_no, l.order_line_no`, [orderId]);
+  return {
+    status: String(process.status),
+    lines: lines.map((l: Row) => ({
+      lineNo: n(l.line_no), partNo: String(l.part_no), ordered: n(l.ordered), reserved: n(l.reserved), backordered: n(l.backordered),
+      picked: n(l.picked), shipped: n(l.shipped), received: n(l.received), damaged: n(l.damaged), cancelled: n(l.cancelled), reship: n(l.reship),
+    })),
+    pickingLists: lists.map((p: Row) => ({
+      pickingListNo: String(p.picking_list_no), status: String(p.status),
+      lines: listLines.filter((l: Row) => l.picking_list_no === p.picking_list_no)
+        .map((l: Row) => ({ bin: String(l.bin), partNo: String(l.part_no), quantity: n(l.quantity) })),
+    })),
+    shipments: shipments.map((s: Row) => ({
+      shipmentNo: String(s.shipment_no), pickingListNo: String(s.picking_list_no), status: String(s.status),
+      lines: shipmentLines.filter((l: Row) => l.shipment_no === s.shipment_no).map((l: Row) => ({ partNo: String(l.part_no), shipped: n(l.shipped) })),
+    })),
+  };
+}
+
+/** the status the back office sees, derived from the lines and documents */
+export function deriveStatus(s: Omit<OrderState, 'status'>): string {
+  if (s.shipments.some((x) => x.status === 'discrepancy')) return 'discrepancy';
+  if (s.pickingLists.some((p) => p.status === 'issued' || p.status === 'picked')) return 'picking';
+  if (s.shipments.some((x) => x.status === 'in-transit')) return 'awaiting-receipt';
+  if (s.lines.some((l) => l.backordered > 0)) return 'backordered';
+  if (s.lines.some((l) => l.reserved > 0 || l.reship > 0)) return 'allocated';
+  const shipped = s.lines.reduce((t, l) => t + l.shipped, 0);
+  if (s.lines.every((l) => l.cancelled === l.ordered) || (shipped === 0 && s.lines.some((l) => l.cancelled > 0))) return 'cancelled';
+  return 'completed';
+}
+
+export const FINAL_STATUSES = ['completed', 'cancelled'];
+
+async function refresh(em: EntityManager, orderId: string, at?: Date): Promise<OrderState> {
+  const s = await orderState(em, orderId);
+  const status = deriveStatus(s);
+  const [p] = await em.execute('select type, business_key from process where id = ?', [orderId]);
+  await saveProcess(em, { id: orderId, type: String(p!.type), businessKey: String(p!.business_key), status }, at);
+  return { ...s, status };
+}
+
+// ---- submission and credit ---------------------------------------------------------------------
+
+export interface OrderLineInput { partNo: string; quantity: number }
+
+/**
+ * Checks an order's lines against the master data and the price list of the dealer's currency.
+ * Returns the priced lines, or refuses naming the first bad line.
+ */
+export async function priceOrderLines(em: EntityManager, dealerId: string, lines: OrderLineInput[]) {
+  const [dealer] = await em.execute('select currency from dealer where id = ?', [dealerId]);
+  if (!dealer) throw refused('unknown-dealer', `dealer ${dealerId} is not in the master data`, { field: 'dealerId' });
+  const currency = String(dealer.currency);
+  const parts = lines.map((l) => l.partNo);
+  const prices = await em.execute(
+    `select p.part_no, pp.unit_price_minor from part p left join part_price pp on pp.part_no = p.part_no and pp.currency = ?
+     where p.part_no in (${parts.map(() => '?').join(', ')})`, [currency, ...parts]);
+  return {
+    currency,
+    lines: lines.map((l, i) => {
+      const row = prices.find((r: Row) => r.part_no === l.partNo);
+      if (!row) throw refused('unknown-part', `lines[${i}]: part ${l.partNo} is not in the master data`, { field: `lines[${i}].partNo`, line: i });
+      if (row.unit_price_minor === null) {
+        throw refused('no-price', `lines[${i}]: part ${l.partNo} has no price in ${currency}`, { field: `lines[${i}].partNo`, line: i });
+      }
+      return { lineNo: i + 1, partNo: l.partNo, quantity: l.quantity, unitPriceMinor: BigInt(String(row.unit_price_minor)) };
+    }),
+  };
+}
+
+export async function submitOrder(em: EntityManager, s: StepInput & { dealerId: string; orderNo: string; lines: OrderLineInput[] }): Promise<OrderState> {
+  const priced = await priceOrderLines(em, s.dealerId, s.lines);
+  const total = priced.lines.reduce((t, l) => t + l.unitPriceMinor * BigInt(l.quantity), 0n);
+  await saveProcess(em, {
+    id: s.orderId, type: 'dealer-order', businessKey: `${s.dealerId}/${s.orderNo}`, status: 'submitted', dealerId: s.dealerId,
+    amountMinor: total, currency: priced.currency, summary: { orderNo: s.orderNo },
+  }, s.at);
+  if (!(await recordStep(em, { processId: s.orderId, step: 'submitted', actor: s.actor, key: s.key, at: s.at, detail: { lines: s.lines.length, amount: formatMinor(total) } }))) {
+    return orderState(em, s.orderId);
+  }
+  for (const l of priced.lines) {
+    await em.execute(
+      `insert into dealer_order_line (order_id, line_no, part_no, currency, unit_price_minor, ordered) values (?, ?, ?, ?, ?, ?)`,
+      [s.orderId, l.lineNo, l.partNo, priced.currency, l.unitPriceMinor.toString(), l.quantity]);
+  }
+  return orderState(em, s.orderId);
+}
+
+/**
+ * Reads the dealer's credit hold. Taken with a share lock on the dealer row, so a hold lifted at
+ * the same moment either commits first (and is seen here) or finds this order already waiting.
+ */
+export async function checkCredit(em: EntityManager, s: StepInput & { dealerId: string }): Promise<{ onHold: boolean; state: OrderState }> {
+  const [dealer] = await em.execute('select credit_hold, credit_hold_reason from dealer where id = ? for share', [s.dealerId]);
+  if (!dealer) throw notFound('dealer', s.dealerId);
+  const onHold = Boolean(dealer.credit_hold);
+  if (onHold) {
+    const [p] = await em.execute('select business_key from process where id = ?', [s.orderId]);
+    await saveProcess(em, { id: s.orderId, type: 'dealer-order', businessKey: String(p!.business_key), status: WAITING_FOR_CREDIT }, s.at);
+    await recordStep(em, { processId: s.orderId, step: 'waiting-for-credit', actor: s.actor, key: s.key, at: s.at, detail: { reason: dealer.credit_hold_reason } });
+  }
+  return { onHold, state: await orderState(em, s.orderId) };
+}
+
+// ---- allocation and picking lists ----------------------------------------------------------
+
+/**
+ * Reserves what every line still needs from the new-parts bins; the rest is backordered with a
+ * purchase follow-up. Then issues a picking list for the reservations not yet on one.
+ */
+export async function allocateOrder(em: EntityManager, ledger: Ledger, s: StepInput & { round: number }): Promise<OrderState> {
+  if (!(await recordStep(em, { processId: s.orderId, step: 'allocated', actor: s.actor, key: s.key, at: s.at, detail: { round: s.round } }))) {
+    return orderState(em, s.orderId);
+  }
+  const lines = await em.execute('select * from dealer_order_line where order_id = ? order by line_no for update', [s.orderId]);
+  const backorders: { lineNo: number; partNo: string; quantity: number }[] = [];
+  for (const l of lines) {
+    const lineNo = n(l.line_no);
+    const need = n(l.ordered) - n(l.cancelled) - n(l.shipped) - n(l.reserved) + n(l.reship);
+    let reserved = 0;
+    if (need > 0) {
+      const a = await ledger.allocate(em, {
+        key: `${s.key}:L${lineNo}`, documentRef: documentRef(s.orderId, lineNo), partNo: String(l.part_no), quantity: need,
+        warehouse: NEW_PARTS_WAREHOUSE, at: s.at,
+      });
+      reserved = a.reserved;
+    }
+    const backordered = Math.max(need - reserved, 0);
+    await em.execute('update dealer_order_line set reserved = reserved + ?, backordered = ? where order_id = ? and line_no = ?',
+      [reserved, backordered, s.orderId, lineNo]);
+    await syncFollowUp(em, s.orderId, lineNo, String(l.part_no), backordered, s.at);
+    if (backordered > 0) backorders.push({ lineNo, partNo: String(l.part_no), quantity: backordered });
+  }
+  if (backorders.length) {
+    await recordStep(em, { processId: s.orderId, step: 'backordered', actor: s.actor, key: `${s.key}:backordered`, at: s.at, detail: { lines: backorders } });
+  }
+  await issuePickingList(em, { ...s, key: `${s.key}:picking-list` }, s.round);
+  return refresh(em, s.orderId, s.at);
+}
+
+/** keeps one open purchase follow-up per backordered line, for the quantity still missing */
+async function syncFollowUp(em: EntityManager, orderId: string, lineNo: number, partNo: string, missing: number, at = new Date()) {
+  const [open] = await em.execute(
+    `select id from purchase_follow_up where order_id = ? and order_line_no = ? and status = 'open' for update`, [orderId, lineNo]);
+  if (open && missing > 0) await em.execute('update purchase_follow_up set quantity = ? where id = ?', [missing, open.id]);
+  else if (open) await em.execute(`update purchase_follow_up set quantity = 0, status = 'fulfilled', closed_at = ? where id = ?`, [at, open.id]);
+  else if (missing > 0) {
+    // the supplier that last delivered the part; purchasing may choose another
+    const [last] = await em.execute(
+      `select split_part(j.document_ref, ':', 2) as supplier_id from stock_move m join stock_journal j on j.id = m.journal_id
+       where m.part_no = ? and j.reason = 'inbound-receipt' order by m.id desc limit 1`, [partNo]);
+    await em.execute(
+      `insert into purchase_follow_up (order_id, order_line_no, part_no, quantity, supplier_id, raised_at, status) values (?, ?, ?, ?, ?, ?, 'open')`,
+      [orderId, lineNo, partNo, missing, last?.supplier_id ?? null, at]);
+  }
+}
+
+/** lists the order's reservations that are open and on no picking list yet, as one numbered document */
+export async function issuePickingList(em: EntityManager, s: StepInput, round: number): Promise<string | null> {
+  const open = await em.execute(
+    `select r.* from reservation r where r.document_ref like ? and r.quantity > r.consumed + r.released
+       and not exists (select 1 from picking_list_line pl where pl.reservation_id = r.id)
+     order by r.location, r.part_no, r.id`, [`${s.orderId.replace(/[\\%_]/g, '\\$&')}#L%`]);
+  if (!open.length) return null;
+  const pickingListNo = `PL-${docNo(s.orderId)}-${round + 1}`;
+  await em.execute(`insert into picking_list (picking_list_no, order_id, status, issued_at) values (?, ?, 'issued', ?)`,
+    [pickingListNo, s.orderId, s.at ?? new Date()]);
+  for (const [i, r] of open.entries()) {
+    await em.execute(
+      `insert into picking_list_line (picking_list_no, line_no, order_line_no, bin, part_no, quantity, reservation_id) values (?, ?, ?, ?, ?, ?, ?)`,
+      [pickingListNo, i + 1, Number(String(r.document_ref).split('#L').pop()), r.location, r.part_no, n(r.quantity) - n(r.consumed) - n(r.released), r.id]);
+  }
+  await recordStep(em, { processId: s.orderId, step: 'picking-list-issued', actor: s.actor, key: s.key, at: s.at, detail: { pickingListNo, lines: open.length } });
+  return pickingListNo;
+}
+
+/** a picking list for the reservations that an inbound receipt made for this order's backorders */
+export async function issueBackorderPickingList(em: EntityManager, s: StepInput & { round: number }): Promise<OrderState> {
+  await issuePickingList(em, s, s.round);
+  return refresh(em, s.orderId, s.at);
+}
+
+// ---- pick and ship ----------------------------------------------------------------------------
+
+export async function confirmPick(em: EntityManager, s: StepInput & { pickingListNo: string; lines: PickLine[] }): Promise<OrderState> {
+  const [list] = await em.execute('select status from picking_list where picking_list_no = ? and order_id = ? for update', [s.pickingListNo, s.orderId]);
+  if (!list) throw notFound('picking list', s.pickingListNo);
+  if (!(await recordStep(em, { processId: s.orderId, step: 'picked', actor: s.actor, key: s.key, at: s.at, detail: { pickingListNo: s.pickingListNo } }))) {
+    return orderState(em, s.orderId);
+  }
+  if (list.status !== 'issued') throw conflict('not-pickable', `picking list ${s.pickingListNo} is ${list.status}`, { pickingListNo: s.pickingListNo });
+  const expected = await em.execute('select * from picking_list_line where picking_list_no = ? order by line_no', [s.pickingListNo]);
+  const mismatch = pickMismatch(expected.map((e: Row) => ({ bin: String(e.bin), partNo: String(e.part_no), quantity: n(e.quantity) })), s.lines);
+  if (mismatch) throw refused('pick-mismatch', mismatch.message, { pickingListNo: s.pickingListNo, line: mismatch.line });
+  // a bin that a stock count holds gives nothing until the count ends (db/warehouse.ts)
+  await assertBinsOpen(em, expected.map((e: Row) => String(e.bin)));
+
+  await em.execute(`update picking_list set status = 'picked', picked_at = ?, picked_by = ? where picking_list_no = ?`, [s.at ?? new Date(), s.actor, s.pickingListNo]);
+  for (const e of expected) {
+    await em.execute('update dealer_order_line set picked = picked + ? where order_id = ? and line_no = ?', [e.quantity, s.orderId, e.order_line_no]);
+  }
+  return refresh(em, s.orderId, s.at);
+}
+
+/**
+ * Ships a picked list: bins → in transit consuming its reservations, and one invoice for what is
+ * charged (units re-shipped after a discrepancy are free), in this one transaction.
+ */
+export async function shipPickingList(em: EntityManager, ledger: Ledger, s: StepInput & { dealerId: string; pickingListNo: string; carrier: string; consignmentNo: string }):
+  Promise<{ state: OrderState; shipmentNo: string; invoiceNo: string | null }> {
+  const shipmentNo = s.pickingListNo.replace(/^PL-/, 'SH-');
+  const [list] = await em.execute('select status from picking_list where picking_list_no = ? and order_id = ? for update', [s.pickingListNo, s.orderId]);
+  if (!list) throw notFound('picking list', s.pickingListNo);
+  if (!(await recordStep(em, { processId: s.orderId, step: 'shipped', actor: s.actor, key: s.key, at: s.at, detail: { shipmentNo, carrier: s.carrier, consignmentNo: s.consignmentNo } }))) {
+    const [done] = await em.execute('select invoice_no from shipment where shipment_no = ?', [shipmentNo]);
+    return { state: await orderState(em, s.orderId), shipmentNo, invoiceNo: (done?.invoice_no as string | null) ?? null };
+  }
+  if (list.status !== 'picked') throw conflict('not-picked', `picking list ${s.pickingListNo} is ${list.status}; it must be picked before it ships`, { pickingListNo: s.pickingListNo });
+
+  const listLines = await em.execute('select * from picking_list_line where picking_list_no = ? order by line_no', [s.pickingListNo]);
+  await ledger.moveStock(em, {
+    key: `${s.key}:stock`, processId: s.orderId, step: 'ship', actor: s.actor, at: s.at, reason: 'dealer-shipment', documentRef: shipmentNo,
+    moves: listLines.map((l: Row) => ({ partNo: String(l.part_no), from: String(l.bin), to: IN_TRANSIT, quantity: n(l.quantity), reservationId: String(l.reservation_id) })),
+  });
+
+  const perLine = new Map<number, { partNo: string; quantity: number }>();
+  for (const l of listLines) {
+    const k = n(l.order_line_no);
+    perLine.set(k, { partNo: String(l.part_no), quantity: (perLine.get(k)?.quantity ?? 0) + n(l.quantity) });
+  }
+  const orderLines = await em.execute('select * from dealer_order_line where order_id = ? for update', [s.orderId]);
+  let amount = 0n;
+  let currency = '';
+  const shipmentLines: { lineNo: number; partNo: string; shipped: number; reshipped: number }[] = [];
+  for (const [lineNo, l] of perLine) {
+    const line = orderLines.find((o: Row) => n(o.line_no) === lineNo)!;
+    const reshipped = Math.min(n(line.reship), l.quantity);
+    currency = String(line.currency);
+    amount += BigInt(String(line.unit_price_minor)) * BigInt(l.quantity - reshipped);
+    shipmentLines.push({ lineNo, partNo: l.partNo, shipped: l.quantity, reshipped });
+    await em.execute('update dealer_order_line set reserved = reserved - ?, shipped = shipped + ?, reship = reship - ? where order_id = ? and line_no = ?',
+      [l.quantity, l.quantity - reshipped, reshipped, s.orderId, lineNo]);
+  }
+
+  let invoiceNo: string | null = null;
+  if (amount > 0n) {
+    invoiceNo = `INV-${shipmentNo.replace(/^SH-/, '')}`;
+    await issueInvoice(em, ledger, {
+      key: `${s.key}:invoice`, processId: s.orderId, step: 'ship', actor: s.actor, at: s.at,
+      invoiceNo, dealerId: s.dealerId, shipmentNo, amountMinor: amount, currency,
+    });
+  }
+  await em.execute(
+    `insert into shipment (shipment_no, order_id, picking_list_no, carrier, consignment_no, shipped_at, shipped_by, invoice_no, amount_minor, currency, status)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'in-transit')`,
+    [shipmentNo, s.orderId, s.pickingListNo, s.carrier, s.consignmentNo, s.at ?? new Date(), s.actor, invoiceNo, amount.toString(), currency]);
+  for (const l of shipmentLines) {
+    await em.execute('insert into shipment_line (shipment_no, order_line_no, part_no, shipped, reshipped) values (?, ?, ?, ?, ?)',
+      [shipmentNo, l.lineNo, l.partNo, l.shipped, l.reshipped]);
+  }
+  await em.execute(`update picking_list set status = 'shipped' where picking_list_no = ?`, [s.pickingListNo]);
+  return { state: await refresh(em, s.orderId, s.at), shipmentNo, invoiceNo };
+}
+
+// ---- dealer receipt and discrepancies ---------------------------------------------------------
+
+/**
+ * Records what the dealer got: received units in transit → dealer. Parts of the shipment left out
+ * of the receipt count as not received. A short or damaged quantity opens a discrepancy.
+ */
+export async function recordReceipt(em: EntityManager, ledger: Ledger, s: StepInput & { shipmentNo: string; lines: ReceiptLine[] | 'all'; assumed?: boolean }): Promise<OrderState> {
+  const [shipment] = await em.execute('select status from shipment where shipment_no = ? and order_id = ? for update', [s.shipmentNo, s.orderId]);
+  if (!shipment) throw notFound('shipment', s.shipmentNo);
+  const step = s.assumed ? 'receipt-assumed' : 'received';
+  if (!(await recordStep(em, { processId: s.orderId, step, actor: s.actor, key: s.key, at: s.at, detail: { shipmentNo: s.shipmentNo, lines: s.lines } }))) {
+    return orderState(em, s.orderId);
+  }
+  if (shipment.status !== 'in-transit') throw conflict('already-received', `shipment ${s.shipmentNo} has already been received`, { shipmentNo: s.shipmentNo });
+  const shipped = await em.execute('select * from shipment_line where shipment_no = ? order by order_line_no', [s.shipmentNo]);
+  const lines = s.lines === 'all' ? shipped.map((l: Row) => ({ partNo: String(l.part_no), received: n(l.shipped), damaged: 0 })) : s.lines;
+  const mismatch = receiptMismatch(shipped.map((l: Row) => ({ partNo: String(l.part_no), shipped: n(l.shipped) })), lines);
+  if (mismatch) throw refused('receipt-mismatch', mismatch.message, { shipmentNo: s.shipmentNo, line: mismatch.line });
+
+  let discrepancy = false;
+  const moves = [];
+  for (const l of shipped) {
+    const got = lines.find((x) => x.partNo === l.part_no) ?? { received: 0, damaged: 0 };
+    if (got.received < n(l.shipped) || got.damaged > 0) discrepancy = true;
+    if (got.received > 0) moves.push({ partNo: String(l.part_no), from: IN_TRANSIT, to: AT_DEALER, quantity: got.received });
+    await em.execute('update shipment_line set received = ?, damaged = ? where shipment_no = ? and order_line_no = ?', [got.received, got.damaged, s.shipmentNo, l.order_line_no]);
+    await em.execute('update dealer_order_line set received = received + ?, damaged = damaged + ? where order_id = ? and line_no = ?',
+      [got.received, got.damaged, s.orderId, l.order_line_no]);
+  }
+  if (moves.length) {
+    await ledger.moveStock(em, { key: `${s.key}:stock`, processId: s.orderId, step, actor: s.actor, at: s.at, reason: 'dealer-receipt', documentRef: s.shipmentNo, moves });
+  }
+  await em.execute('update shipment set status = ?, received_at = ?, receipt_assumed = ? where shipment_no = ?',
+    [discrepancy ? 'discrepancy' : 'received', s.at ?? new Date(), Boolean(s.assumed), s.shipmentNo]);
+  if (discrepancy) await recordStep(em, { processId: s.orderId, step: 'discrepancy-opened', actor: s.actor, key: `${s.key}:discrepancy`, at: s.at, detail: { shipmentNo: s.shipmentNo } });
+  return refresh(em, s.orderId, s.at);
+}
+
+export async function remindReceipt(em: EntityManager, s: StepInput & { shipmentNo: string }): Promise<OrderState> {
+  if (await recordStep(em, { processId: s.orderId, step: 'receipt-reminder', actor: s.actor, key: s.key, at: s.at, detail: { shipmentNo: s.shipmentNo } })) {
+    await em.execute('update shipment set reminded_at = ? where shipment_no = ?', [s.at ?? new Date(), s.shipmentNo]);
+  }
+  return orderState(em, s.orderId);
+}
+
+/**
+ * Resolves a shipment's discrepancy. Units that never arrived are written off from in transit.
+ * `credit`: the short and damaged units are credited to the dealer (receivable against sales).
+ * `re-ship`: they are owed again free of charge, allocated and picked like any other line.
+ */
+export async function resolveDiscrepancy(em: EntityManager, ledger: Ledger, s: StepInput & { dealerId: string; shipmentNo: string; resolution: 'credit' | 're-ship' }):
+  Promise<OrderState> {
+  const [shipment] = await em.execute('select status, currency, invoice_no from shipment where shipment_no = ? and order_id = ? for update', [s.shipmentNo, s.orderId]);
+  if (!shipment) throw notFound('shipment', s.shipmentNo);
+  if (!(await recordStep(em, { processId: s.orderId, step: 'discrepancy-resolved', actor: s.actor, key: s.key, at: s.at, detail: { shipmentNo: s.shipmentNo, resolution: s.resolution } }))) {
+    return orderState(em, s.orderId);
+  }
+  if (shipment.status !== 'discrepancy') throw conflict('no-discrepancy', `shipment ${s.shipmentNo} has no open discrepancy`, { shipmentNo: s.shipmentNo });
+  const lines = await em.execute(
+    `select sl.*, ol.unit_price_minor from shipment_line sl join dealer_order_line ol on ol.order_id = ? and ol.line_no = sl.order_line_no
+     where sl.shipment_no = ? order by sl.order_line_no`, [s.orderId, s.shipmentNo]);
+  const lost = lines.filter((l: Row) => n(l.shipped) > n(l.received))
+    .map((l: Row) => ({ partNo: String(l.part_no), from: IN_TRANSIT, to: WRITTEN_OFF, quantity: n(l.shipped) - n(l.received) }));
+  if (lost.length) {
+    await ledger.moveStock(em, { key: `${s.key}:lost`, processId: s.orderId, step: 'resolve-discrepancy', actor: s.actor, at: s.at, reason: 'lost-in-transit', documentRef: s.shipmentNo, moves: lost });
+  }
+  if (s.resolution === 'credit') {
+    // only charged units are credited: a free re-shipment that went wrong was never invoiced
+    const credit = lines.reduce((t: bigint, l: Row) => {
+      const bad = n(l.shipped) - n(l.received) + n(l.damaged);
+      return t + BigInt(String(l.unit_price_minor)) * BigInt(Math.max(Math.min(bad, n(l.shipped) - n(l.reshipped)), 0));
+    }, 0n);
+    if (credit > 0n) {
+      await ledger.postMoney(em, {
+        key: `${s.key}:credit`, processId: s.orderId, step: 'resolve-discrepancy', actor: s.actor, at: s.at,
+        description: `credit for the discrepancy on shipment ${s.shipmentNo}`,
+        lines: [
+          { account: account.sales, currency: String(shipment.currency), amount: credit },
+          { account: account.dealerReceivable(s.dealerId), currency: String(shipment.currency), amount: -credit },
+        ],
+      });
+      // the credit note settles that much of the shipment's invoice, so arrears chase only the rest
+      // TODO: a credit beyond what is still open should become the dealer's unapplied credit
+      await em.execute('update invoice set paid_minor = least(amount_minor, paid_minor + ?) where invoice_no = ?', [credit.toString(), shipment.invoice_no]);
+    }
+  } else {
+    for (const l of lines) {
+      const bad = n(l.shipped) - n(l.received) + n(l.damaged);
+      if (bad > 0) await em.execute('update dealer_order_line set reship = reship + ? where order_id = ? and line_no = ?', [bad, s.orderId, l.order_line_no]);
+    }
+  }
+  await em.execute(`update shipment set status = 'settled' where shipment_no = ?`, [s.shipmentNo]);
+  return refresh(em, s.orderId, s.at);
+}
+
+// ---- cancellation -------------------------------------------------------------------------------
+
+/** cancels what has not shipped: releases every reservation, withdraws open picking lists and follow-ups */
+export async function cancelOrder(em: EntityManager, ledger: Ledger, s: StepInput & { reason: string | null }): Promise<OrderState> {
+  // follow-ups first, the same order as an inbound receipt that allocates to them: it waits on
+  // these rows, then finds them cancelled
+  await em.execute(`update purchase_follow_up set status = 'cancelled', closed_at = ? where order_id = ? and status = 'open'`, [s.at ?? new Date(), s.orderId]);
+  const lines = await em.execute('select * from dealer_order_line where order_id = ? order by line_no for update', [s.orderId]);
+  if (!(await recordStep(em, { processId: s.orderId, step: 'cancelled', actor: s.actor, key: s.key, at: s.at, detail: { reason: s.reason } }))) {
+    return orderState(em, s.orderId);
+  }
+  const unshipped = lines.reduce((t: number, l: Row) => t + n(l.ordered) - n(l.cancelled) - n(l.shipped), 0);
+  if (unshipped === 0) throw conflict('already-shipped', 'every line of this order has shipped; it cannot be cancelled, only returned');
+
+  await em.execute(`update picking_list set status = 'cancelled' where order_id = ? and status in ('issued', 'picked')`, [s.orderId]);
+  for (const l of lines) {
+    await ledger.release(em, { documentRef: documentRef(s.orderId, n(l.line_no)) });
+    await em.execute(
+      `update dealer_order_line set cancelled = ordered - shipped, reserved = 0, backordered = 0, reship = 0 where order_id = ? and line_no = ?`,
+      [s.orderId, l.line_no]);
+  }
+  return refresh(em, s.orderId, s.at);
+}
+
+// ---- inbound receipts and backorders ----------------------------------------------------------
+
+/**
+ * Offers stock that has just been put away to the waiting backorders of those parts, oldest
+ * purchase follow-up first, and returns the orders that got stock, to be told to issue a
+ * picking list. When the stock came with an inbound receipt, the receipt's process row and
+ * timeline record which orders it released, in the same transaction; the receipt's step key
+ * also makes a second run (a retried activity) change nothing.
+ */
+export async function allocateBackorders(em: EntityManager, ledger: Ledger, r: {
+  key: string; partNos: string[]; actor: string; at?: Date;
+  receipt?: { id: string; supplierId: string; deliveryNoteNo: string } | null;
+}): Promise<{ ordersToNotify: string[] }> {
+  if (r.receipt && !(await recordStep(em, { processId: r.receipt.id, step: 'backorders-offered', actor: r.actor, key: r.key, at: r.at, detail: { partNos: r.partNos } }))) {
+    const [done] = await em.execute('select summary from process where id = ?', [r.receipt.id]);
+    return { ordersToNotify: ((done?.summary as { backordersReleased?: string[] })?.backordersReleased) ?? [] };
+  }
+
+  const notify = new Set<string>();
+  for (const partNo of [...new Set(r.partNos)].sort()) {
+    const waiting = await em.execute(
+      `select * from purchase_follow_up where part_no = ? and status = 'open' order by raised_at, id for update`, [partNo]);
+    for (const f of waiting) {
+      const a = await ledger.allocate(em, {
+        key: `${r.key}:F${f.id}`, documentRef: documentRef(String(f.order_id), n(f.order_line_no)), partNo, quantity: n(f.quantity),
+        warehouse: NEW_PARTS_WAREHOUSE, at: r.at,
+      });
+      if (a.reserved === 0) break;
+      await em.execute('update dealer_order_line set reserved = reserved + ?, backordered = backordered - ? where order_id = ? and line_no = ?',
+        [a.reserved, a.reserved, f.order_id, f.order_line_no]);
+      await em.execute(
+        `update purchase_follow_up set quantity = quantity - ?, supplier_id = coalesce(?, supplier_id), status = case when quantity = ? then 'fulfilled' else status end,
+           closed_at = case when quantity = ? then ? else closed_at end where id = ?`,
+        [a.reserved, r.receipt?.supplierId ?? null, a.reserved, a.reserved, r.at ?? new Date(), f.id]);
+      await recordStep(em, {
+        processId: String(f.order_id), step: 'backorder-allocated', actor: r.actor, key: `${r.key}:F${f.id}`, at: r.at,
+        detail: { lineNo: n(f.order_line_no), partNo, quantity: a.reserved, deliveryNoteNo: r.receipt?.deliveryNoteNo ?? null },
+      });
+      notify.add(String(f.order_id));
+    }
+  }
+  const ordersToNotify = [...notify];
+  if (r.receipt) {
+    const [row] = await em.execute('select status from process where id = ?', [r.receipt.id]);
+    await saveProcess(em, {
+      id: r.receipt.id, type: 'inbound-receipt', businessKey: `${r.receipt.supplierId}/${r.receipt.deliveryNoteNo}`,
+      status: String(row?.status ?? 'completed'), summary: { backordersReleased: ordersToNotify },
+    }, r.at);
+  }
+  return { ordersToNotify };
+}
+
+// ---- prices -------------------------------------------------------------------------------------
+
+export async function setPartPrice(em: EntityManager, p: { partNo: string; currency: string; unitPriceMinor: bigint; actor: string }) {
+  const [part] = await em.execute('select part_no from part where part_no = ?', [p.partNo]);
+  if (!part) throw notFound('part', p.partNo);
+  await em.execute(
+    `insert into part_price (part_no, currency, unit_price_minor, updated_at, updated_by) values (?, ?, ?, ?, ?)
+     on conflict (part_no, currency) do update set unit_price_minor = excluded.unit_price_minor, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+    [p.partNo, p.currency, p.unitPriceMinor.toString(), new Date(), p.actor]);
+  return { partNo: p.partNo, currency: p.currency, unitPrice: formatMinor(p.unitPriceMinor) };
+}

@@ -1,0 +1,219 @@
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+
+import type { Activities } from '../activities/index.ts';
+import type { OrderState } from '../activities/dealer-orders.ts';
+import { DB_STEP } from './activity-options.ts';
+import { pickMismatch, receiptMismatch, type PickLine, type ReceiptLine } from './dealer-order-rules.ts';
+import { refusal } from './failures.ts';
+
+// DESIGN.md P1: a dealer order from submission to the dealer's receipt of its last shipment.
+// Submit → credit check (waits while the dealer is on credit hold) → allocate, backordering what
+// is missing → picking list → pick → ship → receipt, with backorders shipped as further
+// shipments when an inbound receipt reserves stock for them. Human steps are updates.
+
+/** timer periods; policy, not code */
+export interface DealerOrderPolicy {
+  /** after a shipment, remind the dealer to confirm receipt */
+  receiptReminderDays: number;
+  /** after a shipment, take it as received in full */
+  receiptAssumedDays: number;
+}
+export const DEFAULT_DEALER_ORDER_POLICY: DealerOrderPolicy = { receiptReminderDays: 7, receiptAssumedDays: 30 };
+
+export interface DealerOrderInput {
+  dealerId: string;
+  orderNo: string;
+  lines: { partNo: string; quantity: number }[];
+  actor: string;
+  policy?: Partial<DealerOrderPolicy>;
+}
+
+export interface PickInput { actor: string; pickingListNo: string; lines: PickLine[] }
+export interface ShipInput { actor: string; pickingListNo: string; carrier: string; consignmentNo: string }
+export interface ReceiptInput { actor: string; shipmentNo: string; lines: ReceiptLine[] }
+export interface CancelInput { actor: string; reason: string | null }
+export interface ResolveInput { actor: string; shipmentNo: string; resolution: 'credit' | 're-ship' }
+
+export const pickUpdate = defineUpdate<OrderState, [PickInput]>('pick');
+export const shipUpdate = defineUpdate<{ shipmentNo: string; invoiceNo: string | null; state: OrderState }, [ShipInput]>('ship');
+export const receiptUpdate = defineUpdate<OrderState, [ReceiptInput]>('receipt');
+export const cancelUpdate = defineUpdate<OrderState, [CancelInput]>('cancel');
+export const resolveDiscrepancyUpdate = defineUpdate<OrderState, [ResolveInput]>('resolveDiscrepancy');
+/** the same name db/credit-hold.ts signals when a hold is lifted */
+export const creditHoldLiftedSignal = defineSignal('creditHoldLifted');
+/** the same name activities/dealer-orders.ts signals after an inbound receipt reserved stock */
+export const backorderAllocatedSignal = defineSignal('backorderAllocated');
+export const orderStateQuery = defineQuery<OrderState | null>('orderState');
+
+const FINAL = ['completed', 'cancelled'];
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const act = proxyActivities<Activities>(DB_STEP);
+
+/** an activity's business refusal becomes the update's own failure, so the API can map it */
+async function step<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) throw err.cause;
+    throw err;
+  }
+}
+
+export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ status: string }> {
+  const orderId = workflowInfo().workflowId;
+  const policy = { ...DEFAULT_DEALER_ORDER_POLICY, ...input.policy };
+  let state: OrderState | null = null;
+  let version = 0;
+  let round = 0;
+  let creditLifted = false;
+  let backorderSignals = 0;
+  const shippedAt = new Map<string, number>();
+  const reminded = new Set<string>();
+
+  // one step at a time: an update waits for the step in flight, so its effect builds on the last
+  let busy = false;
+  async function exclusive<T extends OrderState | { state: OrderState }>(fn: () => Promise<T>): Promise<T> {
+    await condition(() => !busy);
+    busy = true;
+    try {
+      const result = await step(fn);
+      state = 'lines' in result ? result : result.state;
+      version++;
+      return result;
+    } finally {
+      busy = false;
+    }
+  }
+  const current = (): OrderState => {
+    if (!state) throw refusal('conflict', 'not-ready', 'the order is still being submitted; try again shortly');
+    return state;
+  };
+  const isOpen = () => state !== null && !FINAL.includes(state.status);
+
+  setHandler(orderStateQuery, () => state);
+  setHandler(creditHoldLiftedSignal, () => { creditLifted = true; });
+  setHandler(backorderAllocatedSignal, () => { backorderSignals++; });
+
+  setHandler(pickUpdate, (p) => exclusive(() => act.confirmPick({ orderId, key: `${orderId}:pick:${p.pickingListNo}`, ...p })), {
+    validator: (p) => {
+      const list = current().pickingLists.find((l) => l.pickingListNo === p.pickingListNo);
+      if (!list) throw refusal('not-found', 'not-found', `picking list ${p.pickingListNo} is not one of this order's`, { pickingListNo: p.pickingListNo });
+      if (list.status !== 'issued') throw refusal('conflict', 'not-pickable', `picking list ${p.pickingListNo} is ${list.status}`, { pickingListNo: p.pickingListNo });
+      const mismatch = pickMismatch(list.lines, p.lines);
+      if (mismatch) throw refusal('refused', 'pick-mismatch', mismatch.message, { pickingListNo: p.pickingListNo, line: mismatch.line });
+    },
+  });
+
+  setHandler(shipUpdate, async (s) => {
+    const shipped = await exclusive(() => act.shipPickingList({ orderId, dealerId: input.dealerId, key: `${orderId}:ship:${s.pickingListNo}`, ...s }));
+    shippedAt.set(shipped.shipmentNo, Date.now());
+    // the dealer's account process tracks the invoice from here (DESIGN.md P4)
+    if (shipped.invoiceNo) await act.announceInvoice({ dealerId: input.dealerId, invoiceNo: shipped.invoiceNo });
+    return shipped;
+  }, {
+    validator: (s) => {
+      const list = current().pickingLists.find((l) => l.pickingListNo === s.pickingListNo);
+      if (!list) throw refusal('not-found', 'not-found', `picking list ${s.pickingListNo} is not one of this order's`, { pickingListNo: s.pickingListNo });
+      if (list.status !== 'picked') {
+        throw refusal('conflict', 'not-picked', `picking list ${s.pickingListNo} is ${list.status}; only a picked list can ship`, { pickingListNo: s.pickingListNo });
+      }
+    },
+  });
+
+  setHandler(receiptUpdate, (r) => exclusive(() => act.recordDealerReceipt({ orderId, key: `${orderId}:receipt:${r.shipmentNo}`, ...r })), {
+    validator: (r) => {
+      const shipment = current().shipments.find((s) => s.shipmentNo === r.shipmentNo);
+      if (!shipment) throw refusal('not-found', 'not-found', `shipment ${r.shipmentNo} is not one of this order's`, { shipmentNo: r.shipmentNo });
+      if (shipment.status !== 'in-transit') throw refusal('conflict', 'already-received', `shipment ${r.shipmentNo} has already been received`, { shipmentNo: r.shipmentNo });
+      const mismatch = receiptMismatch(shipment.lines, r.lines);
+      if (mismatch) throw refusal('refused', 'receipt-mismatch', mismatch.message, { shipmentNo: r.shipmentNo, line: mismatch.line });
+    },
+  });
+
+  setHandler(cancelUpdate, (c) => exclusive(() => act.cancelDealerOrder({ orderId, key: `${orderId}:cancel`, ...c })), {
+    validator: (_c) => {
+      const s = current();
+      if (s.status === 'cancelled') throw refusal('conflict', 'already-cancelled', 'the order is already cancelled');
+      const unshipped = s.lines.reduce((t, l) => t + l.ordered - l.cancelled - l.shipped, 0);
+      if (unshipped === 0) throw refusal('conflict', 'already-shipped', 'the goods of this order have shipped; it cannot be cancelled, file a return instead');
+    },
+  });
+
+  setHandler(resolveDiscrepancyUpdate, async (r) => {
+    const resolved = await exclusive(() => act.resolveDiscrepancy({ orderId, dealerId: input.dealerId, key: `${orderId}:resolve:${r.shipmentNo}`, ...r }));
+    if (r.resolution === 're-ship') {
+      const n = round++;
+      await exclusive(() => act.allocateDealerOrder({ orderId, actor: r.actor, key: `${orderId}:allocate:${n}`, round: n }));
+    }
+    return state ?? resolved;
+  }, {
+    validator: (r) => {
+      const shipment = current().shipments.find((s) => s.shipmentNo === r.shipmentNo);
+      if (!shipment) throw refusal('not-found', 'not-found', `shipment ${r.shipmentNo} is not one of this order's`, { shipmentNo: r.shipmentNo });
+      if (shipment.status !== 'discrepancy') throw refusal('conflict', 'no-discrepancy', `shipment ${r.shipmentNo} has no open discrepancy`, { shipmentNo: r.shipmentNo });
+    },
+  });
+
+  // submit: the API has checked the lines; this re-checks them inside the transaction
+  await exclusive(() => act.submitDealerOrder({ orderId, actor: input.actor, key: `${orderId}:submit`, dealerId: input.dealerId, orderNo: input.orderNo, lines: input.lines }));
+
+  // credit check: while on hold, wait for the hold to lift (or for a cancellation)
+  for (let attempt = 0; isOpen(); attempt++) {
+    creditLifted = false;
+    const credit = await exclusive(() => act.checkDealerCredit({ orderId, actor: 'system', key: `${orderId}:credit:${attempt}`, dealerId: input.dealerId }));
+    if (!credit.onHold) break;
+    await condition(() => creditLifted || !isOpen());
+  }
+
+  if (isOpen()) {
+    const n = round++;
+    await exclusive(() => act.allocateDealerOrder({ orderId, actor: 'system', key: `${orderId}:allocate:${n}`, round: n }));
+  }
+
+  while (isOpen()) {
+    const seen = version;
+    const waitMs = nextTimer();
+    const wake = () => version !== seen || backorderSignals > 0 || !isOpen();
+    if (waitMs === undefined) await condition(wake);
+    else await condition(wake, Math.max(waitMs, 1));
+
+    if (backorderSignals > 0 && isOpen()) {
+      backorderSignals = 0;
+      const n = round++;
+      await exclusive(() => act.issueBackorderPickingList({ orderId, actor: 'system', key: `${orderId}:picking-list:${n}`, round: n }));
+    }
+    await runDueTimers();
+  }
+  await condition(allHandlersFinished);
+  return { status: state!.status };
+
+  /** ms until the next reminder or assumed receipt of a shipment in transit */
+  function nextTimer(): number | undefined {
+    const due = inTransit().map((s) => dueAt(s.shipmentNo));
+    return due.length ? Math.min(...due) - Date.now() : undefined;
+  }
+
+  function inTransit() {
+    return (state?.shipments ?? []).filter((s) => s.status === 'in-transit' && shippedAt.has(s.shipmentNo));
+  }
+
+  function dueAt(shipmentNo: string): number {
+    const at = shippedAt.get(shipmentNo)!;
+    return reminded.has(shipmentNo) ? at + policy.receiptAssumedDays * DAY_MS : at + policy.receiptReminderDays * DAY_MS;
+  }
+
+  async function runDueTimers() {
+    for (const s of inTransit()) {
+      if (dueAt(s.shipmentNo) > Date.now()) continue;
+      if (!reminded.has(s.shipmentNo)) {
+        reminded.add(s.shipmentNo);
+        await exclusive(() => act.remindDealerReceipt({ orderId, actor: 'system', key: `${orderId}:remind:${s.shipmentNo}`, shipmentNo: s.shipmentNo }));
+      } else {
+        await exclusive(() => act.recordDealerReceipt({
+          orderId, actor: 'system', key: `${orderId}:receipt:${s.shipmentNo}`, shipmentNo: s.shipmentNo, lines: 'all', assumed: true,
+        }));
+      }
+    }
+  }
+}
