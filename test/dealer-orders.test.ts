@@ -58,6 +58,7 @@ test('a line short of stock is backordered and ships as a second shipment after 
     const r = await k.api.call('GET', `/inbound-receipts/${encodeURIComponent(inbound.id)}`, { key: k.keys.warehouse });
     return r.body.summary.backordersReleased;
   }, 20_000, 'the backorders released by the receipt');
+  await orderWhen(k, id, (o) => o.pickingLists.length === 2, 'the picking list of the backorder');
   const second = await pickAndShip(k, id, 1);
   for (const shipmentNo of [first, second]) {
     const res = await k.api.call('POST', `${orderPath(id)}/receipt`, { key: k.keys.dealer, body: { shipmentNo, lines: [{ partNo: part.partNo, received: shipmentNo === first ? 3 : 5 }] } });

@@ -206,9 +206,9 @@ test('the nightly schedule is created once and closes the day it points at', asy
   const row = await eventually(async () => {
     const [r] = await stack.orm.em.fork().execute('select status from process where id = ?', [id]);
     return r?.status === 'closed' ? r : undefined;
-  });
+  }, 90_000, 'the scheduled close');
   t.is(row.status, 'closed');
-  const parent = await eventually(async () => (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId);
+  const parent = await eventually(async () => (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId, 60_000);
   await stack.client.workflow.getHandle(parent).result();
   await saveHistory(stack.client, parent, 'scheduled-daily-close');
   await assertLedgerClean(t, stack.orm);
