@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import { accountState, climbInvoice, invoicesToClimb, saveAccountRow, type AccountState } from '../db/arrears.ts';
 import { deliverOne, pendingNotifications, type DeliveryOutcome, type Send } from '../db/notifications.ts';
 import { applyUnappliedCredit, recordPayment, type PaymentResult } from '../db/payments.ts';
+import { getDaySeconds, REAL_DAY_SECONDS } from '../db/settings.ts';
 import { previousMonth, produceStatement } from '../db/statements.ts';
 import { inTransaction } from '../db/tx.ts';
 import { processId } from '../workflows/ids.ts';
@@ -28,10 +29,16 @@ const WEBHOOK_TIMEOUT_MS = 10_000;
 export function createReceivablesActivities(deps: ActivityDeps) {
   const accountId = (dealerId: string) => processId('dealer-account', dealerId);
 
+  /** the ladder's day, when the simulation time scale makes it shorter than a real one */
+  async function scaledDay(): Promise<{ daySeconds?: number }> {
+    const daySeconds = await getDaySeconds(deps.orm.em.fork());
+    return daySeconds === REAL_DAY_SECONDS ? {} : { daySeconds };
+  }
+
   async function signalAccount(dealerId: string, signal: string, arg: Record<string, string>) {
     await deps.temporal.workflow.signalWithStart('dealerAccountWorkflow', {
       workflowId: accountId(dealerId), taskQueue: deps.config.taskQueue,
-      args: [{ dealerId }], signal, signalArgs: [arg],
+      args: [{ dealerId, ...(await scaledDay()) }], signal, signalArgs: [arg],
     });
   }
 

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { account } from './accounts.ts';
 import { notFound } from './errors.ts';
 import type { Ledger, Posting } from './ledger.ts';
+import { getDaySeconds, REAL_DAY_SECONDS } from './settings.ts';
 import { isoDay, isoTime } from './sql.ts';
 import { addDays, localDate, startOfLocalDay } from './time.ts';
 
@@ -54,8 +55,14 @@ export async function issueInvoice(em: EntityManager, ledger: Ledger, i: Posting
     ],
   });
   const tz = String(dealer.time_zone);
-  const dueDate = addDays(localDate(at, tz), Number(dealer.terms_days));
-  const overdueAt = startOfLocalDay(addDays(dueDate, 1), tz);
+  const daySeconds = await getDaySeconds(em);
+  let dueDate = addDays(localDate(at, tz), Number(dealer.terms_days));
+  let overdueAt = startOfLocalDay(addDays(dueDate, 1), tz);
+  if (daySeconds !== REAL_DAY_SECONDS) {
+    // a scaled simulation: the terms run in scaled days from the moment of issue
+    overdueAt = new Date(at.getTime() + Number(dealer.terms_days) * daySeconds * 1000);
+    dueDate = localDate(new Date(overdueAt.getTime() - 1), tz);
+  }
   await em.execute(
     `insert into invoice (invoice_no, dealer_id, process_id, shipment_no, currency, amount_minor, paid_minor, issued_at, due_date, overdue_at, journal_id, escalation_level)
      values (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, 0) on conflict (invoice_no) do nothing`,

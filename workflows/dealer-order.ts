@@ -17,6 +17,8 @@ export interface DealerOrderPolicy {
   receiptReminderDays: number;
   /** after a shipment, take it as received in full */
   receiptAssumedDays: number;
+  /** how long a policy day lasts, in milliseconds: a real day unless a replay scales it */
+  dayMs?: number;
 }
 export const DEFAULT_DEALER_ORDER_POLICY: DealerOrderPolicy = { receiptReminderDays: 7, receiptAssumedDays: 30 };
 
@@ -200,7 +202,8 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
 
   function dueAt(shipmentNo: string): number {
     const at = shippedAt.get(shipmentNo)!;
-    return reminded.has(shipmentNo) ? at + policy.receiptAssumedDays * DAY_MS : at + policy.receiptReminderDays * DAY_MS;
+    const day = policy.dayMs ?? DAY_MS;
+    return reminded.has(shipmentNo) ? at + policy.receiptAssumedDays * day : at + policy.receiptReminderDays * day;
   }
 
   async function runDueTimers() {

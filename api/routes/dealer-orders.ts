@@ -8,6 +8,7 @@ import { CREDIT_HOLD_LIFTED_SIGNAL, ordersWaitingForCredit, setCreditHold } from
 import { FINAL_STATUSES, priceOrderLines, setPartPrice } from '../../db/dealer-orders.ts';
 import { formatMinor, parseDecimal } from '../../db/money.ts';
 import { getProcess } from '../../db/processes.ts';
+import { getDaySeconds, REAL_DAY_SECONDS } from '../../db/settings.ts';
 import { inTransaction } from '../../db/tx.ts';
 import { processId } from '../../workflows/ids.ts';
 import type { dealerOrderWorkflow } from '../../workflows/dealer-order.ts';
@@ -82,6 +83,12 @@ export async function dealerOrderView(em: EntityManager, id: string) {
   };
 }
 
+/** a policy day shorter than a real one, when the simulation time scale says so */
+async function scaledPolicy(em: EntityManager): Promise<{ policy?: { dayMs: number } }> {
+  const daySeconds = await getDaySeconds(em);
+  return daySeconds === REAL_DAY_SECONDS ? {} : { policy: { dayMs: daySeconds * 1000 } };
+}
+
 const fingerprint = (lines: { partNo: string; quantity: number }[]) =>
   createHash('sha256').update(JSON.stringify(lines.map((l) => [l.partNo, l.quantity]))).digest('hex');
 
@@ -123,7 +130,7 @@ export function dealerOrderRoutes(ctx: ApiContext) {
         try {
           await ctx.temporal.workflow.start<typeof dealerOrderWorkflow>('dealerOrderWorkflow', {
             taskQueue: ctx.config.taskQueue, workflowId: id, workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', memo: { lines: print },
-            args: [{ dealerId: body.dealerId, orderNo: body.orderNo, lines: body.lines, actor: actor.id }],
+            args: [{ dealerId: body.dealerId, orderNo: body.orderNo, lines: body.lines, actor: actor.id, ...(await scaledPolicy(read())) }],
           });
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
