@@ -1,8 +1,8 @@
 import * as orders from '../db/dealer-orders.ts';
 import { inTransaction } from '../db/tx.ts';
-import { businessStep, type ActivityDeps } from './support.ts';
+import { businessStep, currentWorkflowId, type ActivityDeps } from './support.ts';
 
-// The steps of a dealer order and of the minimal inbound receipt that releases its backorders.
+// The steps of a dealer order, and the offer of put-away stock that releases its backorders.
 // Each is one transaction in db/dealer-orders.ts, keyed by the workflow's step key.
 
 /** the signal an order gets when an inbound receipt has reserved stock for its backorders */
@@ -58,9 +58,15 @@ export function createDealerOrderActivities(deps: ActivityDeps) {
       return tx((em) => orders.cancelOrder(em, deps.ledger, { ...s, at: at() }));
     },
 
-    /** books the delivery and allocates waiting backorders, then tells each order that got stock */
-    async receiveInbound(r: { receiptId: string; supplierId: string; deliveryNoteNo: string; lines: orders.InboundLine[]; actor: string; key: string }) {
-      const result = await tx((em) => orders.receiveInbound(em, deps.ledger, { ...r, at: at() }));
+    /**
+     * Offers parts just put away to the waiting backorders, oldest first, and tells each order
+     * that got stock. Called by the inbound receipt after putaway (with `receipt`, whose row then
+     * records the orders released); the key comes from the calling workflow, so a retry posts
+     * nothing twice.
+     */
+    async offerStockToBackorders(o: { partNos: string[]; actor: string; receipt?: { id: string; supplierId: string; deliveryNoteNo: string } | null }) {
+      const key = `${o.receipt?.id ?? currentWorkflowId() ?? 'offer'}:backorders`;
+      const result = await tx((em) => orders.allocateBackorders(em, deps.ledger, { ...o, key, at: at() }));
       for (const orderId of result.ordersToNotify) {
         // an order that has ended meanwhile has nothing left to pick
         await deps.temporal.workflow.getHandle(orderId).signal(BACKORDER_ALLOCATED_SIGNAL).catch((err: Error) => {

@@ -1,8 +1,11 @@
 import { createCoreReturnActivities } from './core-returns.ts';
 import { createConsumerActivities } from './consumer.ts';
 import { createCreditHoldActivities } from './credit-hold.ts';
+import { createDailyCloseActivities } from './daily-close.ts';
 import { createDealerOrderActivities } from './dealer-orders.ts';
+import { createInboundActivities } from './inbound.ts';
 import { createReceivablesActivities } from './receivables.ts';
+import { createStockCountActivities } from './stock-counts.ts';
 import type { ActivityDeps } from './support.ts';
 
 // All activities of the application, built from their dependencies. Each feature adds its own
@@ -11,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
   const groups = [
     createCoreReturnActivities(deps), createConsumerActivities(deps), createCreditHoldActivities(deps),
     createDealerOrderActivities(deps), createReceivablesActivities(deps),
+    createStockCountActivities(deps), createDailyCloseActivities(deps), createInboundActivities(deps),
   ] as const;
   // activities are registered by name: two features must never define the same one
   const seen = new Set<string>();

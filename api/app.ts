@@ -16,14 +16,18 @@ import { auditRoutes } from './routes/audit.ts';
 import { coreReturnRoutes } from './routes/core-returns.ts';
 import { consumerOrderRoutes } from './routes/consumer-orders.ts';
 import { dealerOrderRoutes } from './routes/dealer-orders.ts';
+import { dayRoutes } from './routes/days.ts';
 import { healthHandler } from './routes/health.ts';
+import { inboundReceiptRoutes } from './routes/inbound-receipts.ts';
 import { ledgerRoutes } from './routes/ledger.ts';
 import { masterDataRoutes } from './routes/master-data.ts';
-import { settingsRoutes } from './routes/settings.ts';
 import { metricsHandler, metricsRoutes } from './routes/metrics.ts';
 import { overviewRoutes } from './routes/overview.ts';
 import { processRoutes } from './routes/processes.ts';
 import { receivablesRoutes } from './routes/receivables.ts';
+import { reportRoutes } from './routes/reports.ts';
+import { settingsRoutes } from './routes/settings.ts';
+import { stockCountRoutes } from './routes/stock-counts.ts';
 
 /** every route of the API, as data; the OpenAPI document is generated from the same list */
 export function allRoutes(ctx: ApiContext, metrics: ApiMetrics = createApiMetrics(ctx.orm)): AnyRoute[] {
@@ -33,6 +37,10 @@ export function allRoutes(ctx: ApiContext, metrics: ApiMetrics = createApiMetric
     ...masterDataRoutes(ctx),
     ...ledgerRoutes(ctx),
     ...settingsRoutes(ctx),
+    ...stockCountRoutes(ctx),
+    ...inboundReceiptRoutes(ctx),
+    ...dayRoutes(ctx),
+    ...reportRoutes(ctx),
     ...processRoutes(ctx, () => routes),
     ...overviewRoutes(ctx),
     ...metricsRoutes(ctx, metrics),

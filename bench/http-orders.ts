@@ -99,11 +99,21 @@ export async function seedThroughApi(base: string, adminKey: string, unitsPerPar
   }
   for (const bin of BINS) await put(`/warehouses/${WAREHOUSE}/bins/${bin}`, {});
   await put(`/suppliers/${SUPPLIER}`, { name: 'bench supplier' });
+  // the delivery as the warehouse books it: registered, counted, inspected, put away
   const receipt = await call(base, adminKey, 'POST', '/inbound-receipts', {
-    supplierId: SUPPLIER, deliveryNoteNo: `DN-${Date.now().toString(36)}`,
-    lines: PARTS.map((partNo, i) => ({ partNo, quantity: unitsPerPart, bin: `${WAREHOUSE}/${BINS[i]}` })),
+    supplierId: SUPPLIER, deliveryNoteNo: `DN-${Date.now().toString(36)}`, lines: PARTS.map((partNo) => ({ partNo, quantity: unitsPerPart })),
   });
   if (receipt.status >= 300) throw new Error(`inbound receipt: HTTP ${receipt.status} ${JSON.stringify(receipt.body)}`);
+  const receiptPath = `/inbound-receipts/${encodeURIComponent(receipt.body.id)}`;
+  const steps: [string, unknown][] = [
+    ['count', { lines: PARTS.map((_p, i) => ({ lineNo: i + 1, counted: unitsPerPart })) }],
+    ['inspection', { lines: PARTS.map((_p, i) => ({ lineNo: i + 1, accepted: unitsPerPart, rejected: 0 })) }],
+    ['putaway', { lines: PARTS.map((_p, i) => ({ lineNo: i + 1, bin: `${WAREHOUSE}/${BINS[i]}`, quantity: unitsPerPart })) }],
+  ];
+  for (const [step, body] of steps) {
+    const res = await call(base, adminKey, 'POST', `${receiptPath}/${step}`, body);
+    if (res.status >= 300) throw new Error(`inbound receipt ${step}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  }
 
   const issue = async (role: string, dealerId?: string) => {
     const res = await call(base, adminKey, 'POST', '/api-keys', { role, label: `bench ${role}`, ...(dealerId ? { dealerId } : {}) });

@@ -7,6 +7,7 @@ import { issueInvoice } from './invoices.ts';
 import type { Ledger } from './ledger.ts';
 import { formatMinor } from './money.ts';
 import { recordStep, saveProcess } from './processes.ts';
+import { assertBinsOpen } from './warehouse.ts';
 import { pickMismatch, receiptMismatch, type PickLine, type ReceiptLine } from '../workflows/dealer-order-rules.ts';
 
 // The steps of a dealer order (DESIGN.md P1), each one transaction. Every step first appends its
@@ -253,6 +254,8 @@ export async function confirmPick(em: EntityManager, s: StepInput & { pickingLis
   const expected = await em.execute('select * from picking_list_line where picking_list_no = ? order by line_no', [s.pickingListNo]);
   const mismatch = pickMismatch(expected.map((e: Row) => ({ bin: String(e.bin), partNo: String(e.part_no), quantity: n(e.quantity) })), s.lines);
   if (mismatch) throw refused('pick-mismatch', mismatch.message, { pickingListNo: s.pickingListNo, line: mismatch.line });
+  // a bin that a stock count holds gives nothing until the count ends (db/warehouse.ts)
+  await assertBinsOpen(em, expected.map((e: Row) => String(e.bin)));
 
   await em.execute(`update picking_list set status = 'picked', picked_at = ?, picked_by = ? where picking_list_no = ?`, [s.at ?? new Date(), s.actor, s.pickingListNo]);
   for (const e of expected) {
@@ -442,29 +445,24 @@ export async function cancelOrder(em: EntityManager, ledger: Ledger, s: StepInpu
 
 // ---- inbound receipts and backorders ----------------------------------------------------------
 
-export interface InboundLine { partNo: string; quantity: number; bin: string }
-
 /**
- * Minimal inbound receipt: supplier → bins, then the waiting backorders of those parts are
- * allocated oldest first. Returns the orders that got stock, to be told to issue a picking list.
+ * Offers stock that has just been put away to the waiting backorders of those parts, oldest
+ * purchase follow-up first, and returns the orders that got stock, to be told to issue a
+ * picking list. When the stock came with an inbound receipt, the receipt's process row and
+ * timeline record which orders it released, in the same transaction; the receipt's step key
+ * also makes a second run (a retried activity) change nothing.
  */
-export async function receiveInbound(em: EntityManager, ledger: Ledger, r: { receiptId: string; supplierId: string; deliveryNoteNo: string; lines: InboundLine[]; actor: string; key: string; at?: Date }):
-  Promise<{ ordersToNotify: string[] }> {
-  const [supplier] = await em.execute('select id from supplier where id = ?', [r.supplierId]);
-  if (!supplier) throw refused('unknown-supplier', `supplier ${r.supplierId} is not in the master data`, { field: 'supplierId' });
-  await saveProcess(em, { id: r.receiptId, type: 'inbound-receipt', businessKey: `${r.supplierId}/${r.deliveryNoteNo}`, status: 'received', summary: { lines: r.lines } }, r.at);
-  if (!(await recordStep(em, { processId: r.receiptId, step: 'received', actor: r.actor, key: r.key, at: r.at, detail: { lines: r.lines.length } }))) {
-    const [done] = await em.execute('select summary from process where id = ?', [r.receiptId]);
-    return { ordersToNotify: ((done?.summary as { ordersToNotify?: string[] })?.ordersToNotify) ?? [] };
+export async function allocateBackorders(em: EntityManager, ledger: Ledger, r: {
+  key: string; partNos: string[]; actor: string; at?: Date;
+  receipt?: { id: string; supplierId: string; deliveryNoteNo: string } | null;
+}): Promise<{ ordersToNotify: string[] }> {
+  if (r.receipt && !(await recordStep(em, { processId: r.receipt.id, step: 'backorders-offered', actor: r.actor, key: r.key, at: r.at, detail: { partNos: r.partNos } }))) {
+    const [done] = await em.execute('select summary from process where id = ?', [r.receipt.id]);
+    return { ordersToNotify: ((done?.summary as { backordersReleased?: string[] })?.backordersReleased) ?? [] };
   }
-  await ledger.moveStock(em, {
-    key: `${r.key}:stock`, processId: r.receiptId, step: 'receive', actor: r.actor, at: r.at, reason: 'inbound-receipt',
-    documentRef: `inbound:${r.supplierId}:${r.deliveryNoteNo}`,
-    moves: r.lines.map((l) => ({ partNo: l.partNo, from: '@supplier', to: l.bin, quantity: l.quantity })),
-  });
 
   const notify = new Set<string>();
-  for (const partNo of [...new Set(r.lines.map((l) => l.partNo))].sort()) {
+  for (const partNo of [...new Set(r.partNos)].sort()) {
     const waiting = await em.execute(
       `select * from purchase_follow_up where part_no = ? and status = 'open' order by raised_at, id for update`, [partNo]);
     for (const f of waiting) {
@@ -476,18 +474,24 @@ export async function receiveInbound(em: EntityManager, ledger: Ledger, r: { rec
       await em.execute('update dealer_order_line set reserved = reserved + ?, backordered = backordered - ? where order_id = ? and line_no = ?',
         [a.reserved, a.reserved, f.order_id, f.order_line_no]);
       await em.execute(
-        `update purchase_follow_up set quantity = quantity - ?, supplier_id = ?, status = case when quantity = ? then 'fulfilled' else status end,
+        `update purchase_follow_up set quantity = quantity - ?, supplier_id = coalesce(?, supplier_id), status = case when quantity = ? then 'fulfilled' else status end,
            closed_at = case when quantity = ? then ? else closed_at end where id = ?`,
-        [a.reserved, r.supplierId, a.reserved, a.reserved, r.at ?? new Date(), f.id]);
+        [a.reserved, r.receipt?.supplierId ?? null, a.reserved, a.reserved, r.at ?? new Date(), f.id]);
       await recordStep(em, {
         processId: String(f.order_id), step: 'backorder-allocated', actor: r.actor, key: `${r.key}:F${f.id}`, at: r.at,
-        detail: { lineNo: n(f.order_line_no), partNo, quantity: a.reserved, deliveryNoteNo: r.deliveryNoteNo },
+        detail: { lineNo: n(f.order_line_no), partNo, quantity: a.reserved, deliveryNoteNo: r.receipt?.deliveryNoteNo ?? null },
       });
       notify.add(String(f.order_id));
     }
   }
   const ordersToNotify = [...notify];
-  await saveProcess(em, { id: r.receiptId, type: 'inbound-receipt', businessKey: `${r.supplierId}/${r.deliveryNoteNo}`, status: 'received', summary: { ordersToNotify } }, r.at);
+  if (r.receipt) {
+    const [row] = await em.execute('select status from process where id = ?', [r.receipt.id]);
+    await saveProcess(em, {
+      id: r.receipt.id, type: 'inbound-receipt', businessKey: `${r.receipt.supplierId}/${r.receipt.deliveryNoteNo}`,
+      status: String(row?.status ?? 'completed'), summary: { backordersReleased: ordersToNotify },
+    }, r.at);
+  }
   return { ordersToNotify };
 }
 

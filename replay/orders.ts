@@ -63,10 +63,24 @@ export async function seedDataCo(api: ApiClient, plan: DataCoPlan, progress: Pro
   }
   for (const [supplierId, lines] of bySupplier) {
     for (let i = 0; i < lines.length; i += 200) {
-      await api.expect('POST', '/inbound-receipts', { supplierId, deliveryNoteNo: `OPENING-${i / 200 + 1}`, lines: lines.slice(i, i + 200) }, [200, 201]);
+      await receive(api, supplierId, `OPENING-${i / 200 + 1}`, lines.slice(i, i + 200));
     }
   }
   progress.note(`seeded ${plan.dealers.size} dealers, ${plan.parts.size} parts, ${plan.bins.size} bins, opening stock in ${bySupplier.size} deliveries`);
+}
+
+/**
+ * A supplier delivery as the warehouse books it: registered, counted, inspected (everything
+ * accepted) and put away to the part's bin. Each step is skipped when a run before took it.
+ */
+export async function receive(api: ApiClient, supplierId: string, deliveryNoteNo: string, lines: { partNo: string; quantity: number; bin: string }[]) {
+  const res = await api.expect('POST', '/inbound-receipts', { supplierId, deliveryNoteNo, lines: lines.map(({ partNo, quantity }) => ({ partNo, quantity })) }, [200, 201]);
+  const p = `/inbound-receipts/${encodeURIComponent(res.body.id as string)}`;
+  const status = () => api.expect('GET', p, undefined, [200]).then((r) => String(r.body.status));
+  const numbered = lines.map((l, i) => ({ ...l, lineNo: i + 1 }));
+  if ((await status()) === 'awaiting-count') await api.expect('POST', `${p}/count`, { lines: numbered.map((l) => ({ lineNo: l.lineNo, counted: l.quantity })) }, [200]);
+  if ((await status()) === 'awaiting-inspection') await api.expect('POST', `${p}/inspection`, { lines: numbered.map((l) => ({ lineNo: l.lineNo, accepted: l.quantity, rejected: 0 })) }, [200]);
+  if ((await status()) === 'awaiting-putaway') await api.expect('POST', `${p}/putaway`, { lines: numbered.map((l) => ({ lineNo: l.lineNo, bin: l.bin, quantity: l.quantity })) }, [200]);
 }
 
 export async function pool(jobs: (() => Promise<unknown>)[], concurrency: number) {
@@ -190,7 +204,7 @@ export class OrderDriver {
       bySupplier.set(s, [...(bySupplier.get(s) ?? []), l]);
     }
     for (const [supplierId, ls] of bySupplier) {
-      await this.api.expect('POST', '/inbound-receipts', { supplierId, deliveryNoteNo: `BACKORDER-${label}-${this.receiptNo}`, lines: ls }, [200, 201]);
+      await receive(this.api, supplierId, `BACKORDER-${label}-${this.receiptNo}`, ls);
     }
     const waiting = [...this.waitingForStock.values()];
     this.waitingForStock.clear();

@@ -6,7 +6,8 @@ import {
   orderKit, orderPath, orderWhen, pickAndShip, pickAsListed, pricedPart, readOrder, ship, submitOrder, withStatus,
 } from './helpers/dealer-orders.ts';
 import { saveHistory } from './helpers/histories.ts';
-import { testStack, uid } from './helpers/stack.ts';
+import { receiveDelivery } from './helpers/inbound.ts';
+import { eventually, testStack, uid } from './helpers/stack.ts';
 
 async function kit(t: import('ava').ExecutionContext) {
   const stack = await testStack();
@@ -52,9 +53,12 @@ test('a line short of stock is backordered and ships as a second shipment after 
 
   const backordered = await orderWhen(k, id, (o) => o.pickingLists.length === 1, 'the first picking list');
   const first = await pickAndShip(k, id);
-  const inbound = await k.api.call('POST', '/inbound-receipts', {
-    key: k.keys.warehouse, body: { supplierId, deliveryNoteNo: uid('DN-'), lines: [{ partNo: part.partNo, quantity: 10, bin: part.bin }] },
-  });
+  const inbound = await receiveDelivery(k.api, k.keys.warehouse, { supplierId, lines: [{ partNo: part.partNo, quantity: 10, bin: part.bin }] });
+  const released = await eventually(async () => {
+    const r = await k.api.call('GET', `/inbound-receipts/${encodeURIComponent(inbound.id)}`, { key: k.keys.warehouse });
+    return r.body.summary.backordersReleased;
+  }, 20_000, 'the backorders released by the receipt');
+  await orderWhen(k, id, (o) => o.pickingLists.length === 2, 'the picking list of the backorder');
   const second = await pickAndShip(k, id, 1);
   for (const shipmentNo of [first, second]) {
     const res = await k.api.call('POST', `${orderPath(id)}/receipt`, { key: k.keys.dealer, body: { shipmentNo, lines: [{ partNo: part.partNo, received: shipmentNo === first ? 3 : 5 }] } });
@@ -64,8 +68,8 @@ test('a line short of stock is backordered and ships as a second shipment after 
 
   t.like(backordered.lines[0], { ordered: 8, reserved: 3, backordered: 5 });
   t.like(backordered.purchaseFollowUps[0], { partNo: part.partNo, quantity: 5, status: 'open', lineNo: 1 });
-  t.is(inbound.status, 201);
-  t.deepEqual(inbound.body.backordersReleased, [id]);
+  t.is(inbound.status, 'completed');
+  t.deepEqual(released, [id]);
   const order = await readOrder(k, id);
   t.is(order.status, 'completed');
   t.is(order.shipments.length, 2);
@@ -75,7 +79,7 @@ test('a line short of stock is backordered and ships as a second shipment after 
   t.is(await balanceOf(k.stack.orm, account.dealerReceivable(k.dealerId)), 4000n);
   await assertLedgerClean(t, k.stack.orm);
   await saveHistory(k.stack.client, id, 'dealer-order-backorder');
-  await saveHistory(k.stack.client, inbound.body.id, 'inbound-receipt');
+  await saveHistory(k.stack.client, inbound.id, 'inbound-receipt-releases-backorder');
 });
 
 test('a pick that does not match the picking list is refused naming the line, and nothing moves', async (t) => {
@@ -288,18 +292,23 @@ test('another dealer cannot see or drive an order', async (t) => {
   t.is((await readOrder(k, id)).status, 'picking');
 });
 
-test('an inbound receipt into an unknown bin is refused, and the corrected delivery note is booked', async (t) => {
+test('a putaway into an unknown bin is refused, and the corrected putaway is booked', async (t) => {
   const k = await kit(t);
   const part = await pricedPart(k.stack);
   const supplierId = await seedSupplier(k.stack.orm);
-  const body = { supplierId, deliveryNoteNo: uid('DN-'), lines: [{ partNo: part.partNo, quantity: 4, bin: 'NEW/NO-SUCH-BIN' }] };
+  const registered = await k.api.call('POST', '/inbound-receipts', {
+    key: k.keys.warehouse, body: { supplierId, deliveryNoteNo: uid('DN-'), lines: [{ partNo: part.partNo, quantity: 4 }] },
+  });
+  const path = `/inbound-receipts/${encodeURIComponent(registered.body.id)}`;
+  await k.api.call('POST', `${path}/count`, { key: k.keys.warehouse, body: { lines: [{ lineNo: 1, counted: 4 }] } });
+  await k.api.call('POST', `${path}/inspection`, { key: k.keys.warehouse, body: { lines: [{ lineNo: 1, accepted: 4, rejected: 0 }] } });
 
-  const refused = await k.api.call('POST', '/inbound-receipts', { key: k.keys.warehouse, body });
-  const corrected = await k.api.call('POST', '/inbound-receipts', { key: k.keys.warehouse, body: { ...body, lines: [{ ...body.lines[0], bin: part.bin }] } });
+  const refused = await k.api.call('POST', `${path}/putaway`, { key: k.keys.warehouse, body: { lines: [{ lineNo: 1, bin: 'NEW/NO-SUCH-BIN', quantity: 4 }] } });
+  const corrected = await k.api.call('POST', `${path}/putaway`, { key: k.keys.warehouse, body: { lines: [{ lineNo: 1, bin: part.bin, quantity: 4 }] } });
 
   t.is(refused.status, 422, JSON.stringify(refused.body));
-  t.is(refused.body.error.code, 'unknown-location');
-  t.is(corrected.status, 201, JSON.stringify(corrected.body));
+  t.is(refused.body.error.code, 'unknown-bin');
+  t.is(corrected.status, 200, JSON.stringify(corrected.body));
   t.deepEqual(await stockOf(k.stack.orm, part.partNo, part.bin), { onHand: 4, reserved: 0 });
 });
 

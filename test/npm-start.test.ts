@@ -50,7 +50,11 @@ test('npm start stopped and started again finds an open dealer order and carries
   await call('PUT', `/parts/${partNo}`, { name: 'restart part', category: 'ordinary', fits: [] });
   await call('PUT', `/parts/${partNo}/prices/CNY`, { unitPrice: '10.00' });
   await call('PUT', `/warehouses/NEW/bins/${bin}`, {});
-  await call('POST', '/inbound-receipts', { supplierId, deliveryNoteNo: uid('DN-'), lines: [{ partNo, quantity: 5, bin: `NEW/${bin}` }] });
+  const receipt = await call('POST', '/inbound-receipts', { supplierId, deliveryNoteNo: uid('DN-'), lines: [{ partNo, quantity: 5 }] });
+  const receiptPath = `/inbound-receipts/${encodeURIComponent(receipt.body.id)}`;
+  await call('POST', `${receiptPath}/count`, { lines: [{ lineNo: 1, counted: 5 }] });
+  await call('POST', `${receiptPath}/inspection`, { lines: [{ lineNo: 1, accepted: 5, rejected: 0 }] });
+  await call('POST', `${receiptPath}/putaway`, { lines: [{ lineNo: 1, bin: `NEW/${bin}`, quantity: 5 }] });
   const created = await call('POST', '/dealer-orders', { dealerId, orderNo: uid('O-'), lines: [{ partNo, quantity: 2 }] });
   const orderPath = `/dealer-orders/${encodeURIComponent(created.body.id)}`;
   const issued = await waitFor('a picking list', async () => (await call('GET', orderPath)).body.pickingLists?.length > 0, 30_000).then(() => call('GET', orderPath));

@@ -5,7 +5,7 @@ import { loadConfig } from '../db/config.ts';
 import { openDatabase } from '../db/database.ts';
 import { openOrm } from '../db/orm.ts';
 import { createDeps } from './deps.ts';
-import { ensureStatementSchedule } from './schedules.ts';
+import { ensureDailyCloseSchedule, ensureStatementSchedule } from './schedules.ts';
 import { createWorker } from './worker.ts';
 
 // The worker process. On SIGTERM or SIGINT it stops polling, lets running activities finish
@@ -24,6 +24,7 @@ const orm = await openOrm(db.url, config.dbPoolMax);
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
 const clientConnection = await Connection.connect({ address: config.temporalAddress });
 const deps = createDeps(orm, config, new Client({ connection: clientConnection, namespace: config.temporalNamespace }));
+await ensureDailyCloseSchedule(deps.temporal, { taskQueue: config.taskQueue, timeZone: config.ledgerTimeZone });
 await ensureStatementSchedule(deps.temporal, { taskQueue: config.taskQueue, timeZone: config.ledgerTimeZone });
 const tuning = Object.fromEntries(Object.entries(config.workerTuning).filter(([, v]) => v !== undefined));
 const worker = await createWorker({ connection, namespace: config.temporalNamespace, taskQueue: config.taskQueue, deps, tuning });

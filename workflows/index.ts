@@ -6,4 +6,6 @@ export { monthlyStatementsWorkflow } from './monthly-statements.ts';
 export { consumerOrderWorkflow } from './consumer-order.ts';
 export { consumerReturnWorkflow } from './consumer-return.ts';
 export { dealerOrderWorkflow } from './dealer-order.ts';
+export { dailyCloseWorkflow, scheduledDailyCloseWorkflow } from './daily-close.ts';
 export { inboundReceiptWorkflow } from './inbound-receipt.ts';
+export { stockCountWorkflow } from './stock-count.ts';

@@ -13,7 +13,6 @@ import { inTransaction } from '../../db/tx.ts';
 import { processId } from '../../workflows/ids.ts';
 import type { dealerOrderWorkflow } from '../../workflows/dealer-order.ts';
 import { cancelUpdate, pickUpdate, receiptUpdate, resolveDiscrepancyUpdate, shipUpdate } from '../../workflows/dealer-order.ts';
-import type { inboundReceiptWorkflow } from '../../workflows/inbound-receipt.ts';
 import { assertDealerScope, type Actor } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
@@ -234,31 +233,6 @@ export function dealerOrderRoutes(ctx: ApiContext) {
         const handle = ctx.temporal.workflow.getHandle<typeof dealerOrderWorkflow>(params.id);
         await handle.executeUpdate(cancelUpdate, { args: [{ actor: actor.id, reason: body.reason ?? null }] });
         return { body: await viewOrThrow(params.id, actor) };
-      },
-    }),
-
-    defineRoute({
-      method: 'post', path: '/inbound-receipts', summary: 'Receive a supplier delivery into bins', roles: ['warehouse', 'back-office'],
-      body: z.strictObject({
-        supplierId: key(),
-        deliveryNoteNo: key(100),
-        lines: z.array(z.strictObject({ partNo: key(), quantity, bin: key(80) })).min(1).max(500),
-      }),
-      example: { supplierId: 'S-7', deliveryNoteNo: 'DN-88120', lines: [{ partNo: 'BP-200', quantity: 40, bin: 'NEW/A-01' }] },
-      handler: async ({ body, actor }) => {
-        const id = processId('inbound-receipt', body.supplierId, body.deliveryNoteNo);
-        let status = 201;
-        try {
-          await ctx.temporal.workflow.start<typeof inboundReceiptWorkflow>('inboundReceiptWorkflow', {
-            taskQueue: ctx.config.taskQueue, workflowId: id, workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', args: [{ ...body, actor: actor.id }],
-          });
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          status = 200;
-        }
-        // the minimal receipt is one short step, so the answer waits for it
-        const result = await ctx.temporal.workflow.getHandle<typeof inboundReceiptWorkflow>(id).result();
-        return { status, body: { id, backordersReleased: result.ordersToNotify } };
       },
     }),
 

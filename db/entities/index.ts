@@ -6,6 +6,7 @@ import * as master from './master.ts';
 import * as process from './process.ts';
 import * as receivables from './receivables.ts';
 import * as settings from './settings.ts';
+import * as warehouse from './warehouse.ts';
 import * as warranty from './warranty.ts';
 
 // every entity schema of the application; each feature module adds its own file here
@@ -19,6 +20,7 @@ export const entities = [
   process.ProcessSchema, process.ProcessStepSchema,
   auth.ApiKeySchema,
   settings.SettingSchema,
+  warehouse.BinFreezeSchema, warehouse.WarehouseAlertSchema,
   warranty.WarrantyStandardSchema,
   receivables.InvoiceSchema, receivables.PaymentSchema, receivables.PaymentAllocationSchema,
   receivables.NotificationSchema, receivables.StatementSchema,

@@ -1,6 +1,7 @@
 import { Migration20261203220137 } from './Migration20261203220137.ts';
 import { Migration20261203221357 } from './Migration20261203221357.ts';
 import { Migration20261203224500 } from './Migration20261203224500.ts';
+import { Migration20261203230005 } from './Migration20261203230005.ts';
 import { Migration20261203230006 } from './Migration20261203230006.ts';
 import { Migration20261203230002 } from './Migration20261203230002.ts';
 import { Migration20261203230004 } from './Migration20261203230004.ts';
@@ -18,4 +19,5 @@ export const migrationsList = [
   { name: 'Migration20261203230004', class: Migration20261203230004 },
   { name: 'Migration20261203230003', class: Migration20261203230003 },
   { name: 'Migration20261203230001', class: Migration20261203230001 },
+  { name: 'Migration20261203230005', class: Migration20261203230005 },
 ];
