@@ -164,7 +164,8 @@ test('the credit-hold rung puts the dealer on hold, and settling every invoice p
   await handle.result();
   const lifted = await dealerRow(stack, dealerId);
   t.false(lifted.credit_hold);
-  const steps = await stack.orm.em.fork().execute('select step from process_step where process_id = ? order by id', [`dealer:${dealerId}`]);
+  const steps = await stack.orm.em.fork().execute(
+    `select step from process_step where process_id = ? and step like 'credit-hold-%' order by id`, [handle.workflowId]);
   t.deepEqual(steps.map((s) => s.step), ['credit-hold-set', 'credit-hold-lifted']);
   await saveHistory(stack.client, handle.workflowId, 'dealer-account-credit-hold-lifted');
   await assertLedgerClean(t, stack.orm);

@@ -134,7 +134,7 @@ export function consumerOrderRoutes(ctx: ApiContext) {
 
     defineRoute({
       method: 'post', path: '/consumer-orders/:id/cancel', summary: 'Cancel a consumer order', roles: SERVICE,
-      params: z.strictObject({ id: ownerKey }), body: z.strictObject({}),
+      params: z.strictObject({ id: ownerKey }), body: z.strictObject({}), example: {},
       handler: async ({ params, actor }) => {
         const order = await read(params.id);
         if (order?.status === 'cancelled') return { body: await orderView(params.id) };

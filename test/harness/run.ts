@@ -8,8 +8,9 @@ import { freePort, startTemporalDevServer, startTimeSkippingServer, stopChild } 
 
 // The test run: one Temporal dev server and one time-skipping test server, started from the
 // installed binaries; a fresh database on the running PostgreSQL, migrated, dropped at the end.
-// Then AVA twice: every test file in parallel, and the time-skipping files (*.timers.test.ts)
-// one at a time, because skipping time on a shared server moves every test's clock.
+// Then AVA: every other test file in parallel, and each time-skipping file (*.timers.test.ts)
+// on a time-skipping server of its own, started fresh for it: time skipped by one file would
+// otherwise put the next file's workflows days ahead of the clock its activities read.
 
 const adminUrl = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dbName = `spareflow_test_${Date.now().toString(36)}_${process.pid}`;
@@ -17,12 +18,9 @@ const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toStr
 const bins = temporalBinaries();
 const extra = process.argv.slice(2);
 
-const [devPort, skipPort] = [await freePort(), await freePort()];
-console.log(`test run: database ${dbName}, dev server :${devPort}, time-skipping server :${skipPort}`);
-const [dev, skipping] = await Promise.all([
-  startTemporalDevServer({ cli: bins.cli, port: devPort, headless: true }),
-  startTimeSkippingServer(bins.testServer, skipPort),
-]);
+const devPort = await freePort();
+console.log(`test run: database ${dbName}, dev server :${devPort}`);
+const dev = await startTemporalDevServer({ cli: bins.cli, port: devPort, headless: true });
 
 await ensureDatabase(adminUrl, dbName);
 const orm = await openOrm(dbUrl, 2);
@@ -35,7 +33,6 @@ const env = {
   SPAREFLOW_TEST_DATABASE_URL: dbUrl,
   SPAREFLOW_TEST_PG_ADMIN_URL: adminUrl,
   SPAREFLOW_TEST_TEMPORAL: `127.0.0.1:${devPort}`,
-  SPAREFLOW_TEST_TIMESKIP: `127.0.0.1:${skipPort}`,
   SPAREFLOW_TEST_TEMPORAL_CLI: bins.cli,
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
 };
@@ -47,9 +44,9 @@ function testFiles(dir: string): string[] {
     .sort();
 }
 
-function ava(args: string[]): Promise<number> {
+function ava(args: string[], extraEnv: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn('npx', ['ava', ...args], { env, stdio: 'inherit' });
+    const child = spawn('npx', ['ava', ...args], { env: { ...env, ...extraEnv }, stdio: 'inherit' });
     child.once('exit', (code) => resolve(code ?? 1));
   });
 }
@@ -62,12 +59,18 @@ try {
   const timerFiles = files.filter((f) => f.includes('.timers.'));
   const otherFiles = files.filter((f) => !f.includes('.timers.'));
   code = otherFiles.length ? await ava([...otherFiles, ...flags]) : 0;
-  if (timerFiles.length) {
-    const timers = await ava([...timerFiles, '--serial', '--concurrency=1', ...flags]);
-    code = code || timers;
+  for (const file of timerFiles) {
+    const port = await freePort();
+    const skipping = await startTimeSkippingServer(bins.testServer, port);
+    try {
+      const timers = await ava([file, '--serial', ...flags], { SPAREFLOW_TEST_TIMESKIP: `127.0.0.1:${port}` });
+      code = code || timers;
+    } finally {
+      await stopChild(skipping);
+    }
   }
 } finally {
-  await Promise.all([stopChild(dev), stopChild(skipping)]);
+  await stopChild(dev);
   if (!process.env.KEEP_TEST_DB) await dropDatabase(adminUrl, dbName);
 }
 process.exit(code);

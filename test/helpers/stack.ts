@@ -91,12 +91,28 @@ export async function testStack(o: { timeSkipping?: boolean; config?: Partial<Co
   const db = own ?? await testOrm();
   const ledger = new Ledger({ timeZone: config.ledgerTimeZone });
   let testEnv: TestWorkflowEnvironment | undefined;
+  const started = new Set<string>();
   let client: Client;
   let workerConnection: NativeConnection;
   if (o.timeSkipping) {
     // connect the SDK's time-skipping client to the run's shared test server
     const create = (TestWorkflowEnvironment as unknown as { create(o: unknown): Promise<TestWorkflowEnvironment> }).create.bind(TestWorkflowEnvironment);
-    testEnv = await create({ server: { type: 'existing' }, supportsTimeSkipping: true, address: env('SPAREFLOW_TEST_TIMESKIP'), namespace: 'default' });
+    // every workflow this stack starts is recorded and terminated at close: one left open with
+    // no worker would hold a workflow task pending, and that stops the shared server's clock
+    const recorder = {
+      async startWithDetails(input: { options: { workflowId: string } }, next: (i: never) => Promise<unknown>) {
+        started.add(input.options.workflowId);
+        return next(input as never);
+      },
+      async signalWithStart(input: { options: { workflowId: string } }, next: (i: never) => Promise<string>) {
+        started.add(input.options.workflowId);
+        return next(input as never);
+      },
+    };
+    testEnv = await create({
+      server: { type: 'existing' }, supportsTimeSkipping: true, address: env('SPAREFLOW_TEST_TIMESKIP'), namespace: 'default',
+      client: { interceptors: { workflow: [recorder] } },
+    });
     client = testEnv.client;
     workerConnection = testEnv.nativeConnection;
   } else {
@@ -152,6 +168,9 @@ export async function testStack(o: { timeSkipping?: boolean; config?: Partial<Co
     async close() {
       for (const c of cleanups.reverse()) await c().catch(() => undefined);
       if (own) await own.close();
+      for (const id of started) {
+        await client.workflow.getHandle(id).terminate('the test is over').catch(() => undefined);
+      }
       if (testEnv) await testEnv.teardown();
       else {
         await client.connection.close();
