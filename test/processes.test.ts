@@ -97,6 +97,8 @@ test('a process is read with its timeline, its postings and the actions of the c
   t.deepEqual(asBackOffice.body.timeline.map((s: { step: string }) => s.step), ['opened']);
   t.is(asBackOffice.body.postings.money[0].description, 'goodwill credit');
   t.deepEqual(asBackOffice.body.postings.money[0].lines.map((l: { amountMinor: string }) => l.amountMinor), ['-500', '500']);
-  t.deepEqual(asBackOffice.body.actions.map((a: { method: string; path: string }) => `${a.method} ${a.path}`), [`PUT /dealers/${dealerId}`]);
+  const actions = asBackOffice.body.actions as { method: string; path: string; roles: string[] }[];
+  t.true(actions.some((a) => `${a.method} ${a.path}` === `PUT /dealers/${dealerId}`), JSON.stringify(actions.map((a) => a.path)));
+  t.true(actions.every((a) => a.path.startsWith(`/dealers/${dealerId}`) && a.roles.includes('back-office')), 'only what the back office may do, on this dealer');
   t.deepEqual(asAuditor.body.actions, [], 'an auditor reads only');
 });

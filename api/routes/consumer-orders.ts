@@ -160,11 +160,13 @@ export function consumerOrderRoutes(ctx: ApiContext) {
     defineRoute({
       method: 'post', path: '/returns/:id/review', summary: 'Review a quality complaint before pickup', roles: SERVICE,
       params: z.strictObject({ id: returnId }), body: z.strictObject({ decision: z.enum(['accepted', 'rejected']), note: text(500) }),
+      example: { decision: 'accepted', note: 'photos show a cracked housing on arrival' },
       handler: async ({ params, body, actor }) => ({ body: await returnUpdate(params.id, (h) => h.executeUpdate(reviewReturnUpdate, { args: [{ ...body, actor: actor.id }] })) }),
     }),
     defineRoute({
       method: 'post', path: '/returns/:id/pickup', summary: 'Book the pickup of a return', roles: ['warehouse', ...SERVICE],
       params: z.strictObject({ id: returnId }), body: z.strictObject({ date: isoDate, slot: z.enum(['morning', 'afternoon', 'evening']) }),
+      example: { date: '2026-12-08', slot: 'morning' },
       handler: async ({ params, body, actor }) => ({ body: await returnUpdate(params.id, (h) => h.executeUpdate(bookPickupUpdate, { args: [{ ...body, actor: actor.id }] })) }),
     }),
     defineRoute({
@@ -175,11 +177,13 @@ export function consumerOrderRoutes(ctx: ApiContext) {
           lineNo: z.number().int().positive(), restock: z.number().int().min(0), damaged: z.number().int().min(0), rejected: z.number().int().min(0),
         })).min(1).max(200),
       }),
+      example: { lines: [{ lineNo: 1, restock: 1, damaged: 0, rejected: 0 }] },
       handler: async ({ params, body, actor }) => ({ body: await returnUpdate(params.id, (h) => h.executeUpdate(inspectReturnUpdate, { args: [{ ...body, actor: actor.id }] })) }),
     }),
     defineRoute({
       method: 'post', path: '/returns/:id/refund-account', summary: 'Confirm the company account a transfer or cheque refund goes to', roles: ['finance'],
       params: z.strictObject({ id: returnId }), body: z.strictObject({ account: z.string().min(1).max(100) }),
+      example: { account: 'CN-ICBC-6222020200000000' },
       handler: async ({ params, body, actor }) => ({ body: await returnUpdate(params.id, (h) => h.executeUpdate(confirmRefundAccountUpdate, { args: [{ ...body, actor: actor.id }] })) }),
     }),
     defineRoute({
@@ -194,6 +198,7 @@ export function consumerOrderRoutes(ctx: ApiContext) {
     defineRoute({
       method: 'post', path: '/payment-events', summary: 'Record the payment provider\'s answer to a refund instruction', roles: ['finance'],
       body: z.strictObject({ eventId: z.string().min(1).max(100), refundId: z.string().min(1).max(300), status: z.enum(['settled', 'failed']) }),
+      example: { eventId: 'PSP-EVT-0001', refundId: 'consumer-return:SO-1001:R-1:refund', status: 'settled' },
       handler: async ({ body }) => {
         const em = ctx.orm.em.fork();
         const [refund] = await em.execute('select process_id from consumer_refund where refund_id = ?', [body.refundId]);
@@ -215,6 +220,7 @@ export function consumerOrderRoutes(ctx: ApiContext) {
     defineRoute({
       method: 'post', path: '/price-changes', summary: 'Record a price change of a storefront item', roles: [...SERVICE, 'back-office'],
       body: z.strictObject({ sku: ownerKey, price: decimalAmount, currency, effectiveAt: instant }),
+      example: { sku: 'SKU-BRAKE-PAD', price: '89.00', currency: 'CNY', effectiveAt: '2026-12-01T00:00:00+08:00' },
       handler: async ({ body, actor }) => {
         const [row] = await inTransaction(ctx.orm, (em) => em.execute(
           'insert into price_change (sku, price_minor, currency, effective_at, created_at, created_by) values (?, ?, ?, ?, ?, ?) returning id',
@@ -225,6 +231,7 @@ export function consumerOrderRoutes(ctx: ApiContext) {
     defineRoute({
       method: 'post', path: '/consumer-orders/:id/price-protection', summary: 'Claim price protection for an order line', roles: SERVICE,
       params: z.strictObject({ id: ownerKey }), body: z.strictObject({ lineNo: z.number().int().positive() }),
+      example: { lineNo: 1 },
       handler: async ({ params, body, actor }) => {
         const claim = await orderUpdate(params.id, (h) => h.executeUpdate(priceProtectionUpdate, { args: [{ lineNo: body.lineNo, actor: actor.id }] }));
         return { status: 201, body: { ...(await orderView(params.id)), claim } };
@@ -238,6 +245,7 @@ export function consumerOrderRoutes(ctx: ApiContext) {
     defineRoute({
       method: 'put', path: '/holidays/:date', summary: 'Add a holiday, when no pickup is booked', roles: ['back-office'],
       params: z.strictObject({ date: isoDate }), body: z.strictObject({ name: text(200).min(1) }),
+      example: { name: 'National Day' }, exampleParams: { date: '2026-10-01' },
       handler: async ({ params, body, actor }) => {
         await inTransaction(ctx.orm, (em) => em.execute('insert into holiday (date, name, created_by) values (?, ?, ?) on conflict (date) do update set name = excluded.name',
           [params.date, body.name, actor.id]));
@@ -247,6 +255,7 @@ export function consumerOrderRoutes(ctx: ApiContext) {
     defineRoute({
       method: 'put', path: '/pickup-areas/:city', summary: 'Add a city to the self-operated delivery area', roles: ['back-office'],
       params: z.strictObject({ city: text(100).min(1) }), body: z.strictObject({}),
+      example: {}, exampleParams: { city: 'Shanghai' },
       handler: async ({ params, actor }) => {
         await inTransaction(ctx.orm, (em) => em.execute('insert into pickup_area (city, created_by) values (?, ?) on conflict (city) do nothing', [params.city, actor.id]));
         return { body: { city: params.city } };

@@ -24,11 +24,11 @@ export const ACTION_PREFIXES: Record<string, string> = {
   'dealer-order': '/dealer-orders/',
   'core-return': '/core-returns/',
   'consumer-order': '/consumer-orders/',
-  'consumer-return': '/consumer-returns/',
+  'consumer-return': '/returns/',
   'dealer-account': '/dealers/',
   'inbound-receipt': '/inbound-receipts/',
   'stock-count': '/stock-counts/',
-  'daily-close': '/daily-closes/',
+  'daily-close': '/days/',
 };
 
 export interface ProcessAction { summary: string; method: string; path: string; route: string; roles: string[]; example: unknown }
