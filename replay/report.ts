@@ -56,7 +56,9 @@ export async function reconcile(r: ReconcileInput): Promise<ReportBody & { failu
     const received = f.received - (byPart.get(f.partNo)?.received ?? 0);
     const shipped = f.shipped - (byPart.get(f.partNo)?.shipped ?? 0);
     const returned = f.returned - (byPart.get(f.partNo)?.returned ?? 0);
-    return { partNo: f.partNo, opening, received, shipped, returned, closing: f.onHand, holds: opening + received - shipped + returned === f.onHand };
+    // counts, scrap and the like: whatever moved in or out of the shelves besides the three flows
+    const adjusted = (f.intoStock - f.outOfStock) - ((byPart.get(f.partNo)?.intoStock ?? 0) - (byPart.get(f.partNo)?.outOfStock ?? 0)) - received + shipped - returned;
+    return { partNo: f.partNo, opening, received, shipped, returned, adjusted, closing: f.onHand, holds: opening + received - shipped + returned + adjusted === f.onHand };
   });
 
   // money: what we invoiced per line (our unit price × shipped) against the file's line totals
@@ -142,7 +144,7 @@ function toMarkdown(r: ReportBody): string {
     `Core returns: ${r.processes.coreReturns} batches; ${JSON.stringify(r.processes.coreReturnsByState)}.`,
     `Ledger check: ${r.ledger.ok ? 'clean' : `${r.ledger.problems.length} problem(s)`}; journals ${JSON.stringify(r.ledger.journals)}.`,
     `Idempotency: ${r.idempotency.note}.`,
-    `Stock conservation (opening + received − shipped + returned = closing): ${r.stock.holds ? 'holds' : 'BROKEN'} for ${r.stock.parts} parts.`,
+    `Stock conservation (opening + received − shipped + returned ± adjustments = closing): ${r.stock.holds ? 'holds' : 'BROKEN'} for ${r.stock.parts} parts.`,
     `Money: invoiced ${r.money.invoiced} against the file's ${r.money.sourceTotalOfShippedLines} for the shipped lines (difference ${r.money.difference}, ` +
       `${r.money.differences.length} lines differ; listed in the JSON report); paid ${r.money.paid}.`,
     `Open arrears: ${r.arrears.openInvoices} invoices; by escalation level ${JSON.stringify(r.arrears.byEscalationLevel)}.`,

@@ -36,7 +36,7 @@ export function ledgerRoutes(ctx: ApiContext) {
              select m.part_no,
                sum(case when tl.physical and not fl.physical then m.quantity else 0 end) as into_stock,
                sum(case when fl.physical and not tl.physical then m.quantity else 0 end) as out_of_stock,
-               sum(case when fl.code = '@supplier' and tl.physical then m.quantity else 0 end) as received,
+               sum(case when fl.code in ('@supplier', '@inspection') and tl.physical then m.quantity else 0 end) as received,
                sum(case when fl.physical and tl.code = '@in-transit' then m.quantity else 0 end) as shipped,
                sum(case when fl.code in ('@dealer', '@customer') and tl.physical then m.quantity else 0 end) as returned
              from stock_move m join location fl on fl.code = m.from_location join location tl on tl.code = m.to_location
