@@ -158,19 +158,19 @@ export function consumerOrderRoutes(ctx: ApiContext) {
     }),
 
     defineRoute({
-      method: 'post', path: '/returns/:id/review', summary: 'Review a quality complaint before pickup', roles: SERVICE,
+      method: 'post', path: '/returns/:id/review', exampleParams: { id: 'consumer-return:SO-1001:R-1' }, summary: 'Review a quality complaint before pickup', roles: SERVICE,
       params: z.strictObject({ id: returnId }), body: z.strictObject({ decision: z.enum(['accepted', 'rejected']), note: text(500) }),
       example: { decision: 'accepted', note: 'photos show a cracked housing on arrival' },
       handler: async ({ params, body, actor }) => ({ body: await returnUpdate(params.id, (h) => h.executeUpdate(reviewReturnUpdate, { args: [{ ...body, actor: actor.id }] })) }),
     }),
     defineRoute({
-      method: 'post', path: '/returns/:id/pickup', summary: 'Book the pickup of a return', roles: ['warehouse', ...SERVICE],
+      method: 'post', path: '/returns/:id/pickup', exampleParams: { id: 'consumer-return:SO-1001:R-1' }, summary: 'Book the pickup of a return', roles: ['warehouse', ...SERVICE],
       params: z.strictObject({ id: returnId }), body: z.strictObject({ date: isoDate, slot: z.enum(['morning', 'afternoon', 'evening']) }),
       example: { date: '2026-12-08', slot: 'morning' },
       handler: async ({ params, body, actor }) => ({ body: await returnUpdate(params.id, (h) => h.executeUpdate(bookPickupUpdate, { args: [{ ...body, actor: actor.id }] })) }),
     }),
     defineRoute({
-      method: 'post', path: '/returns/:id/inspection', summary: 'Record the inspection of returned goods', roles: ['warehouse'],
+      method: 'post', path: '/returns/:id/inspection', exampleParams: { id: 'consumer-return:SO-1001:R-1' }, summary: 'Record the inspection of returned goods', roles: ['warehouse'],
       params: z.strictObject({ id: returnId }),
       body: z.strictObject({
         lines: z.array(z.strictObject({
@@ -181,13 +181,13 @@ export function consumerOrderRoutes(ctx: ApiContext) {
       handler: async ({ params, body, actor }) => ({ body: await returnUpdate(params.id, (h) => h.executeUpdate(inspectReturnUpdate, { args: [{ ...body, actor: actor.id }] })) }),
     }),
     defineRoute({
-      method: 'post', path: '/returns/:id/refund-account', summary: 'Confirm the company account a transfer or cheque refund goes to', roles: ['finance'],
+      method: 'post', path: '/returns/:id/refund-account', exampleParams: { id: 'consumer-return:SO-1001:R-1' }, summary: 'Confirm the company account a transfer or cheque refund goes to', roles: ['finance'],
       params: z.strictObject({ id: returnId }), body: z.strictObject({ account: z.string().min(1).max(100) }),
       example: { account: 'CN-ICBC-6222020200000000' },
       handler: async ({ params, body, actor }) => ({ body: await returnUpdate(params.id, (h) => h.executeUpdate(confirmRefundAccountUpdate, { args: [{ ...body, actor: actor.id }] })) }),
     }),
     defineRoute({
-      method: 'get', path: '/returns/:id', summary: 'Read a consumer return', roles: READERS, params: z.strictObject({ id: returnId }),
+      method: 'get', path: '/returns/:id', exampleParams: { id: 'consumer-return:SO-1001:R-1' }, summary: 'Read a consumer return', roles: READERS, params: z.strictObject({ id: returnId }),
       handler: async ({ params }) => {
         const process = await getProcess(ctx.orm.em.fork(), params.id);
         if (!process) throw new HttpError(404, 'not-found', `return ${params.id} was not found`);

@@ -14,7 +14,7 @@ import { defineRoute, isoDate } from '../route.ts';
 export function dayRoutes(ctx: ApiContext) {
   return [
     defineRoute({
-      method: 'post', path: '/days/:date/close', summary: 'Close a business day', roles: ['finance'],
+      method: 'post', path: '/days/:date/close', exampleParams: { date: '2026-11-30' }, summary: 'Close a business day', roles: ['finance'],
       params: z.strictObject({ date: isoDate }),
       handler: async ({ params, actor }) => {
         if (params.date >= ctx.ledger.businessDate(new Date())) {
@@ -41,7 +41,7 @@ export function dayRoutes(ctx: ApiContext) {
       },
     }),
     defineRoute({
-      method: 'get', path: '/days/:date', summary: 'Read the close of a business day', roles: ['finance', 'back-office', 'auditor'],
+      method: 'get', path: '/days/:date', exampleParams: { date: '2026-11-30' }, summary: 'Read the close of a business day', roles: ['finance', 'back-office', 'auditor'],
       params: z.strictObject({ date: isoDate }),
       handler: async ({ params }) => {
         const em = ctx.orm.em.fork();

@@ -257,7 +257,7 @@ export function dealerOrderRoutes(ctx: ApiContext) {
     }),
 
     defineRoute({
-      method: 'put', path: '/parts/:partNo/prices/:currency', summary: 'Set the dealer price of a part', roles: ['back-office'],
+      method: 'put', path: '/parts/:partNo/prices/:currency', exampleParams: { partNo: 'BP-200', currency: 'CNY' }, summary: 'Set the dealer price of a part', roles: ['back-office'],
       params: z.strictObject({ partNo: key(), currency }),
       body: z.strictObject({ unitPrice: decimalAmount }),
       example: { unitPrice: '129.50' },

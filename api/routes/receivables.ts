@@ -78,7 +78,7 @@ export function receivablesRoutes(ctx: ApiContext) {
     }),
 
     defineRoute({
-      method: 'get', path: '/dealers/:id/statements/:month', summary: 'Read a dealer\'s monthly statement (JSON, or HTML to print)', roles: READERS,
+      method: 'get', path: '/dealers/:id/statements/:month', exampleParams: { id: 'D-100', month: '2026-11' }, summary: 'Read a dealer\'s monthly statement (JSON, or HTML to print)', roles: READERS,
       params: z.strictObject({ id: key(), month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM') }),
       query: z.strictObject({ format: z.enum(['json', 'html']).optional() }),
       handler: async ({ params, query, actor, req, res }) => {

@@ -7,6 +7,9 @@ import { stockSummary, toCsv, warrantyReport } from '../../db/reports.ts';
 import type { ApiContext } from '../context.ts';
 import { defineRoute, isoDate } from '../route.ts';
 
+/** a range left open defaults to the last 90 days, as dates of the ledger's calendar */
+const daysAgo = (n: number) => () => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+
 // Reports (P7). Each answers JSON, or CSV with `?format=csv` or `Accept: text/csv`.
 
 const READERS = ['back-office', 'finance', 'warehouse', 'auditor'] as const;
@@ -36,7 +39,7 @@ export function reportRoutes(ctx: ApiContext) {
     }),
     defineRoute({
       method: 'get', path: '/reports/warranty', summary: 'Report warranty core returns by week or month', roles: READERS,
-      query: z.strictObject({ period: z.enum(['week', 'month']).default('month'), from: isoDate, to: isoDate, format }),
+      query: z.strictObject({ period: z.enum(['week', 'month']).default('month'), from: isoDate.default(daysAgo(90)), to: isoDate.default(daysAgo(0)), format }),
       handler: async ({ query, req, res }) => {
         if (query.from > query.to) throw invalid('from', 'must not be after to');
         if (Date.parse(query.to) - Date.parse(query.from) > 3 * 366 * 86_400_000) throw invalid('to', 'the range may span at most three years');
@@ -48,7 +51,7 @@ export function reportRoutes(ctx: ApiContext) {
     }),
     defineRoute({
       method: 'get', path: '/reports/fill-rate', summary: 'Report the fill rate of dealer orders by vehicle model', roles: READERS,
-      query: z.strictObject({ from: isoDate, to: isoDate, format }),
+      query: z.strictObject({ from: isoDate.default(daysAgo(90)), to: isoDate.default(daysAgo(0)), format }),
       handler: async ({ query, req, res }) => {
         if (query.from > query.to) throw invalid('from', 'must not be after to');
         const report = await fillRate(ctx.orm.em.fork(), { from: query.from, to: query.to, timeZone: ctx.config.ledgerTimeZone });

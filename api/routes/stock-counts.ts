@@ -93,7 +93,7 @@ export function stockCountRoutes(ctx: ApiContext) {
     }),
 
     defineRoute({
-      method: 'get', path: '/bins/:bin/card', summary: 'Read the daily record card of a bin', roles: READERS,
+      method: 'get', path: '/bins/:bin/card', exampleParams: { bin: 'NEW~A-01' }, summary: 'Read the daily record card of a bin', roles: READERS,
       // a bin is named WAREHOUSE~BIN in the path (NEW~A-01), since its location code has a slash
       params: z.strictObject({ bin: z.string().min(3).max(80) }),
       query: z.strictObject({ date: isoDate.optional() }),
