@@ -480,7 +480,7 @@ export class Ledger {
   private async refuseClosedDay(em: EntityManager, businessDate: string) {
     // checked after the journal row is inserted: closeDay locks the journal tables first, so a
     // posting either commits before the close reads, or sees the close and is refused
-    const closed = await em.execute('select business_date from closed_day where business_date >= ? limit 1', [businessDate]);
+    const closed = await em.execute('select business_date from closed_day where business_date = ?', [businessDate]);
     if (closed.length) {
       throw refused('day-closed', `business day ${businessDate} is closed; post into an open day`, { businessDate });
     }
