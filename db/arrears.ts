@@ -4,6 +4,7 @@ import { invalid, notFound } from './errors.ts';
 import { formatMinor } from './money.ts';
 import { recordStep, saveProcess } from './processes.ts';
 import { addDays, daysBetween, localDate, startOfLocalDay } from './time.ts';
+import { isoDay } from './sql.ts';
 
 // The arrears ladder over the invoice rows. A rung `{ afterDaysOverdue: d }` is due at the
 // start of the dealer's local day d days after the invoice became overdue (overdue_at is the
@@ -28,7 +29,7 @@ const TEMPLATES: Record<LadderAction, { template: string; recipient: (dealerId: 
 };
 
 type Row = Record<string, unknown>;
-const dateText = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
+const dateText = (v: unknown) => isoDay(v)!;
 
 export function checkLadder(ladder: { afterDaysOverdue: number; action: string }[]): Rung[] {
   ladder.forEach((r, i) => {

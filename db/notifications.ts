@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { formatMinor } from './money.ts';
 import type { Orm } from './orm.ts';
 import { inTransaction } from './tx.ts';
+import { isoDay } from './sql.ts';
 
 // Delivery of the notification outbox. Each row is delivered in a transaction that holds its
 // invoice's row lock (invoice first, then the outbox row, the same order as everywhere): the
@@ -13,7 +14,7 @@ import { inTransaction } from './tx.ts';
 export const MAX_DELIVERY_ATTEMPTS = 5;
 
 type Row = Record<string, unknown>;
-const dateText = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
+const dateText = (v: unknown) => isoDay(v)!;
 
 export interface NotificationView {
   id: string; dealerId: string; invoiceNo: string; level: number; action: string; recipient: string; channel: string;

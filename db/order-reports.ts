@@ -1,10 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { isoDay } from './sql.ts';
 
 // The reports of P7 that read the dealer-order tables (dealer_order_line, purchase_follow_up,
 // written by activities/dealer-orders.ts) and the process rows of type 'dealer-order'.
 
 type Row = Record<string, unknown>;
-const dateText = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : v === null ? null : String(v));
+const dateText = isoDay;
 const iso = (v: unknown) => (v instanceof Date ? v : new Date(String(v))).toISOString();
 
 export type ModelGroup = 'in-production' | 'discontinued' | 'discontinued-over-two-years';

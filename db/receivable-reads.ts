@@ -4,12 +4,13 @@ import { daysOverdue, rungAt, type Rung } from './arrears.ts';
 import { notFound } from './errors.ts';
 import { invoiceView } from './invoices.ts';
 import { formatMinor } from './money.ts';
+import { isoDay } from './sql.ts';
 
 // What the API reads about receivables: invoices by status, and the arrears of open invoices
 // with the ladder's next step. Days overdue here are real dealer-local days.
 
 type Row = Record<string, unknown>;
-const dateText = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
+const dateText = (v: unknown) => isoDay(v)!;
 
 export type InvoiceStatus = 'open' | 'overdue' | 'paid';
 

@@ -2,12 +2,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 
 import { WAREHOUSES } from './entities/master.ts';
 import { formatMinor } from './money.ts';
+import { isoDay } from './sql.ts';
 
 // The reports of P7 that do not depend on dealer orders. Each returns plain rows; the API
 // serves them as JSON or CSV (api/routes/reports.ts).
 
 type Row = Record<string, unknown>;
-const dateText = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
+const dateText = (v: unknown) => isoDay(v)!;
 
 /**
  * Stock on hand at the end of a business day, per warehouse: quantity (units) and variety

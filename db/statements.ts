@@ -4,6 +4,7 @@ import { account } from './accounts.ts';
 import { notFound } from './errors.ts';
 import { formatMinor } from './money.ts';
 import { addDays, daysBetween } from './time.ts';
+import { isoDay } from './sql.ts';
 
 // Monthly statements, read from the ledger. A month is a range of business dates (the ledger's
 // time zone), so the closing balance is the receivable's balance over every journal dated up to
@@ -13,7 +14,7 @@ import { addDays, daysBetween } from './time.ts';
 // Ageing counts what each invoice still owed at the month's end by days past its due date.
 
 type Row = Record<string, unknown>;
-const dateText = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v));
+const dateText = (v: unknown) => isoDay(v)!;
 
 export const AGEING_BUCKETS = ['notDue', '0-30', '31-60', '61-90', 'over90'] as const;
 
