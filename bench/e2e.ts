@@ -77,7 +77,9 @@ const children: ChildProcess[] = [];
 
 function child(name: string, script: string, env: Record<string, string>): ChildProcess {
   const log = fs.openSync(path.join(logDir, `${name}.log`), 'a');
-  const c = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
+  // node refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line
+  const profile = opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opt.profile)}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  const c = spawn(process.execPath, [...profile, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
   children.push(c);
   return c;
 }
@@ -187,7 +189,6 @@ async function spareflowStack(): Promise<Stack> {
     DATABASE_URL: urlOf(name), TEMPORAL_ADDRESS: temporalAddress, PORT: String(apiPort), SPAREFLOW_ADMIN_KEY: adminKey,
     RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn', TEMPORAL_TASK_QUEUE: `bench-${tag}`,
     ...Object.fromEntries(opt['stack-env'].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
-    ...(opt.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(opt.profile)}` } : {}),
   };
   const worker = child('worker', 'worker/main.ts', env);
   const api = child('api', 'api/main.ts', env);

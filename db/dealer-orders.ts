@@ -51,32 +51,37 @@ const docNo = (orderId: string) => orderId.replace(/^dealer-order:/, '').replace
 
 // ---- reads ----------------------------------------------------------------------------------
 
-export async function orderState(em: EntityManager, orderId: string): Promise<OrderState> {
-  const [process] = await em.execute('select status from process where id = ?', [orderId]);
-  if (!process) throw notFound('dealer order', orderId);
-  const lines = await em.execute('select * from dealer_order_line where order_id = ? order by line_no', [orderId]);
-  const lists = await em.execute('select picking_list_no, status from picking_list where order_id = ? order by issued_at, picking_list_no', [orderId]);
-  const listLines = await em.execute(
-    `select l.* from picking_list_line l join picking_list p using (picking_list_no) where p.order_id = ? order by l.picking_list_no, l.line_no`, [orderId]);
-  const shipments = await em.execute('select shipment_no, picking_list_no, status from shipment where order_id = ? order by shipped_at, shipment_no', [orderId]);
-  const shipmentLines = await em.execute(
-    `select l.* from shipment_line l join shipment s using (shipment_no) where s.order_id = ? order by l.shipment_no, l.order_line_no`, [orderId]);
+// the order's lines and documents as one row of JSON: one round trip instead of six
+const ORDER_STATE_SQL = `
+  select p.status, p.type, p.business_key,
+    (select coalesce(json_agg(json_build_object(
+        'lineNo', l.line_no, 'partNo', l.part_no, 'ordered', l.ordered, 'reserved', l.reserved, 'backordered', l.backordered,
+        'picked', l.picked, 'shipped', l.shipped, 'received', l.received, 'damaged', l.damaged, 'cancelled', l.cancelled, 'reship', l.reship)
+      order by l.line_no), '[]') from dealer_order_line l where l.order_id = p.id) as lines,
+    (select coalesce(json_agg(json_build_object('pickingListNo', pl.picking_list_no, 'status', pl.status, 'lines',
+        (select coalesce(json_agg(json_build_object('bin', x.bin, 'partNo', x.part_no, 'quantity', x.quantity) order by x.line_no), '[]')
+         from picking_list_line x where x.picking_list_no = pl.picking_list_no))
+      order by pl.issued_at, pl.picking_list_no), '[]') from picking_list pl where pl.order_id = p.id) as picking_lists,
+    (select coalesce(json_agg(json_build_object('shipmentNo', sh.shipment_no, 'pickingListNo', sh.picking_list_no, 'status', sh.status, 'lines',
+        (select coalesce(json_agg(json_build_object('partNo', x.part_no, 'shipped', x.shipped) order by x.order_line_no), '[]')
+         from shipment_line x where x.shipment_no = sh.shipment_no))
+      order by sh.shipped_at, sh.shipment_no), '[]') from shipment sh where sh.order_id = p.id) as shipments
+  from process p where p.id = ?`;
+
+async function readOrderState(em: EntityManager, orderId: string): Promise<OrderState & { type: string; businessKey: string }> {
+  const [row] = await em.execute(ORDER_STATE_SQL, [orderId]);
+  if (!row) throw notFound('dealer order', orderId);
   return {
-    status: String(process.status),
-    lines: lines.map((l: Row) => ({
-      lineNo: n(l.line_no), partNo: String(l.part_no), ordered: n(l.ordered), reserved: n(l.reserved), backordered: n(l.backordered),
-      picked: n(l.picked), shipped: n(l.shipped), received: n(l.received), damaged: n(l.damaged), cancelled: n(l.cancelled), reship: n(l.reship),
-    })),
-    pickingLists: lists.map((p: Row) => ({
-      pickingListNo: String(p.picking_list_no), status: String(p.status),
-      lines: listLines.filter((l: Row) => l.picking_list_no === p.picking_list_no)
-        .map((l: Row) => ({ bin: String(l.bin), partNo: String(l.part_no), quantity: n(l.quantity) })),
-    })),
-    shipments: shipments.map((s: Row) => ({
-      shipmentNo: String(s.shipment_no), pickingListNo: String(s.picking_list_no), status: String(s.status),
-      lines: shipmentLines.filter((l: Row) => l.shipment_no === s.shipment_no).map((l: Row) => ({ partNo: String(l.part_no), shipped: n(l.shipped) })),
-    })),
+    status: String(row.status), type: String(row.type), businessKey: String(row.business_key),
+    lines: row.lines as OrderLineState[],
+    pickingLists: row.picking_lists as OrderState['pickingLists'],
+    shipments: row.shipments as OrderState['shipments'],
   };
+}
+
+export async function orderState(em: EntityManager, orderId: string): Promise<OrderState> {
+  const { type: _type, businessKey: _key, ...state } = await readOrderState(em, orderId);
+  return state;
 }
 
 /** the status the back office sees, derived from the lines and documents */
@@ -94,10 +99,9 @@ export function deriveStatus(s: Omit<OrderState, 'status'>): string {
 export const FINAL_STATUSES = ['completed', 'cancelled'];
 
 async function refresh(em: EntityManager, orderId: string, at?: Date): Promise<OrderState> {
-  const s = await orderState(em, orderId);
+  const { type, businessKey, ...s } = await readOrderState(em, orderId);
   const status = deriveStatus(s);
-  const [p] = await em.execute('select type, business_key from process where id = ?', [orderId]);
-  await saveProcess(em, { id: orderId, type: String(p!.type), businessKey: String(p!.business_key), status }, at);
+  await saveProcess(em, { id: orderId, type, businessKey, status }, at);
   return { ...s, status };
 }
 
@@ -162,6 +166,19 @@ export async function checkCredit(em: EntityManager, s: StepInput & { dealerId: 
     await recordStep(em, { processId: s.orderId, step: 'waiting-for-credit', actor: s.actor, key: s.key, at: s.at, detail: { reason: dealer.credit_hold_reason } });
   }
   return { onHold, state: await orderState(em, s.orderId) };
+}
+
+/**
+ * The usual start of an order in one transaction: submission, the credit check and, when the
+ * dealer is not on hold, the first allocation. Each part keeps the key it has as a step of its
+ * own, so an order opened this way is keyed as one opened step by step.
+ */
+export async function openOrder(em: EntityManager, ledger: Ledger, s: StepInput & { dealerId: string; orderNo: string; lines: OrderLineInput[] }):
+  Promise<{ onHold: boolean; state: OrderState }> {
+  await submitOrder(em, { ...s, key: `${s.orderId}:submit` });
+  const credit = await checkCredit(em, { ...s, key: `${s.orderId}:credit:0` });
+  if (credit.onHold) return credit;
+  return { onHold: false, state: await allocateOrder(em, ledger, { ...s, key: `${s.orderId}:allocate:0`, round: 0 }) };
 }
 
 // ---- allocation and picking lists ----------------------------------------------------------

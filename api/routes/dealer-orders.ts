@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { CREDIT_HOLD_LIFTED_SIGNAL, ordersWaitingForCredit, setCreditHold } from '../../db/credit-hold.ts';
 import { FINAL_STATUSES, priceOrderLines, setPartPrice } from '../../db/dealer-orders.ts';
 import { formatMinor, parseDecimal } from '../../db/money.ts';
-import { getProcess } from '../../db/processes.ts';
+import { processFromRow } from '../../db/processes.ts';
 import { getDaySeconds, REAL_DAY_SECONDS } from '../../db/settings.ts';
 import { inTransaction } from '../../db/tx.ts';
 import { processId } from '../../workflows/ids.ts';
@@ -40,47 +40,60 @@ const orderBody = z.strictObject({
   });
 });
 
+// the whole order in one round trip: the process row, its timeline and its documents as JSON
+const VIEW_SQL = `
+  select p.*,
+    (select coalesce(json_agg(json_build_object('step', t.step, 'actor', t.actor, 'at', t.at, 'detail', t.detail) order by t.id), '[]')
+       from process_step t where t.process_id = p.id) as timeline,
+    (select coalesce(json_agg(json_build_object('line', to_jsonb(l) - 'unit_price_minor', 'unitPrice', l.unit_price_minor::text) order by l.line_no), '[]')
+       from dealer_order_line l where l.order_id = p.id) as lines,
+    (select coalesce(json_agg(json_build_object('list', to_jsonb(pl), 'lines',
+        (select coalesce(json_agg(json_build_object('bin', x.bin, 'partNo', x.part_no, 'quantity', x.quantity) order by x.line_no), '[]')
+           from picking_list_line x where x.picking_list_no = pl.picking_list_no))
+      order by pl.issued_at, pl.picking_list_no), '[]') from picking_list pl where pl.order_id = p.id) as picking_lists,
+    (select coalesce(json_agg(json_build_object('shipment', to_jsonb(sh) - 'amount_minor', 'amount', sh.amount_minor::text, 'lines',
+        (select coalesce(json_agg(to_jsonb(x) order by x.order_line_no), '[]') from shipment_line x where x.shipment_no = sh.shipment_no))
+      order by sh.shipped_at, sh.shipment_no), '[]') from shipment sh where sh.order_id = p.id) as shipments,
+    (select coalesce(json_agg(to_jsonb(f) order by f.id), '[]') from purchase_follow_up f where f.order_id = p.id) as follow_ups
+  from process p where p.id = ? and p.type = 'dealer-order'`;
+
 /** the order as the back office and the dealer see it */
 export async function dealerOrderView(em: EntityManager, id: string) {
-  const process = await getProcess(em, id);
-  if (!process || process.type !== 'dealer-order') return null;
-  const lines = await em.execute('select * from dealer_order_line where order_id = ? order by line_no', [id]);
-  const lists = await em.execute('select * from picking_list where order_id = ? order by issued_at, picking_list_no', [id]);
-  const listLines = await em.execute(
-    'select l.* from picking_list_line l join picking_list p using (picking_list_no) where p.order_id = ? order by l.picking_list_no, l.line_no', [id]);
-  const shipments = await em.execute('select * from shipment where order_id = ? order by shipped_at, shipment_no', [id]);
-  const shipmentLines = await em.execute(
-    'select l.* from shipment_line l join shipment s using (shipment_no) where s.order_id = ? order by l.shipment_no, l.order_line_no', [id]);
-  const followUps = await em.execute('select * from purchase_follow_up where order_id = ? order by id', [id]);
+  const [row] = await em.execute(VIEW_SQL, [id]);
+  if (!row) return null;
+  const process = processFromRow(row);
   return {
     id, orderNo: process.summary.orderNo, dealerId: process.dealerId, status: process.status,
     amount: process.amountMinor === null ? null : { amount: formatMinor(process.amountMinor), currency: process.currency },
-    lines: lines.map((l: Row) => ({
-      lineNo: n(l.line_no), partNo: l.part_no, unitPrice: { amount: formatMinor(String(l.unit_price_minor)), currency: l.currency },
+    lines: (row.lines as { line: Row; unitPrice: string }[]).map(({ line: l, unitPrice }) => ({
+      lineNo: n(l.line_no), partNo: l.part_no, unitPrice: { amount: formatMinor(unitPrice), currency: l.currency },
       ordered: n(l.ordered), reserved: n(l.reserved), backordered: n(l.backordered), picked: n(l.picked), shipped: n(l.shipped),
       received: n(l.received), damaged: n(l.damaged), cancelled: n(l.cancelled), reshipDue: n(l.reship),
     })),
-    pickingLists: lists.map((p: Row) => ({
-      pickingListNo: p.picking_list_no, status: p.status, issuedAt: iso(p.issued_at), pickedAt: iso(p.picked_at), pickedBy: p.picked_by,
-      lines: listLines.filter((l: Row) => l.picking_list_no === p.picking_list_no)
-        .map((l: Row) => ({ bin: l.bin, partNo: l.part_no, quantity: n(l.quantity) })),
+    pickingLists: (row.picking_lists as { list: Row; lines: unknown[] }[]).map(({ list: p, lines }) => ({
+      pickingListNo: p.picking_list_no, status: p.status, issuedAt: iso(p.issued_at), pickedAt: iso(p.picked_at), pickedBy: p.picked_by, lines,
     })),
-    shipments: shipments.map((s: Row) => ({
+    shipments: (row.shipments as { shipment: Row; amount: string; lines: Row[] }[]).map(({ shipment: s, amount, lines }) => ({
       shipmentNo: s.shipment_no, pickingListNo: s.picking_list_no, status: s.status, carrier: s.carrier, consignmentNo: s.consignment_no,
       shippedAt: iso(s.shipped_at), shippedBy: s.shipped_by, invoiceNo: s.invoice_no,
-      amount: { amount: formatMinor(String(s.amount_minor)), currency: s.currency },
+      amount: { amount: formatMinor(amount), currency: s.currency },
       receivedAt: iso(s.received_at), receiptAssumed: Boolean(s.receipt_assumed), remindedAt: iso(s.reminded_at),
-      lines: shipmentLines.filter((l: Row) => l.shipment_no === s.shipment_no).map((l: Row) => ({
-        partNo: l.part_no, shipped: n(l.shipped), reshipped: n(l.reshipped), received: n(l.received), damaged: n(l.damaged),
-      })),
+      lines: lines.map((l) => ({ partNo: l.part_no, shipped: n(l.shipped), reshipped: n(l.reshipped), received: n(l.received), damaged: n(l.damaged) })),
     })),
-    purchaseFollowUps: followUps.map((f: Row) => ({
+    purchaseFollowUps: (row.follow_ups as Row[]).map((f) => ({
       id: String(f.id), lineNo: n(f.order_line_no), partNo: f.part_no, quantity: n(f.quantity), supplierId: f.supplier_id,
       raisedAt: iso(f.raised_at), status: f.status, closedAt: iso(f.closed_at),
     })),
     createdAt: iso(process.createdAt), updatedAt: iso(process.updatedAt),
-    timeline: process.timeline.map((s) => ({ ...s, at: iso(s.at) })),
+    timeline: (row.timeline as { step: string; actor: string; at: string; detail: Record<string, unknown> }[])
+      .map((t) => ({ step: t.step, actor: t.actor, at: iso(t.at), detail: t.detail ?? {} })),
   };
+}
+
+/** who owns the order and where it stands: what a step route checks before it acts */
+async function orderHead(em: EntityManager, id: string): Promise<{ dealerId: string | null; status: string } | null> {
+  const [row] = await em.execute(`select dealer_id, status from process where id = ? and type = 'dealer-order'`, [id]);
+  return row ? { dealerId: row.dealer_id === null ? null : String(row.dealer_id), status: String(row.status) } : null;
 }
 
 /** a policy day shorter than a real one, when the simulation time scale says so */
@@ -122,9 +135,11 @@ export function dealerOrderRoutes(ctx: ApiContext) {
 
   /** the handle of a running order, or 409 when it has finished */
   async function openOrder(id: string, actor: Actor): Promise<WorkflowHandle<typeof dealerOrderWorkflow>> {
-    const view = await viewOrThrow(id, actor);
-    if (FINAL_STATUSES.includes(view.status)) {
-      throw new HttpError(409, 'order-closed', `dealer order ${id} is ${view.status}; ${view.status === 'completed' ? 'file a return instead' : 'it takes no more steps'}`);
+    const head = await orderHead(read(), id);
+    if (!head) throw new HttpError(404, 'not-found', `no dealer order ${id}`);
+    assertDealerScope(actor, head.dealerId, 'dealer order');
+    if (FINAL_STATUSES.includes(head.status)) {
+      throw new HttpError(409, 'order-closed', `dealer order ${id} is ${head.status}; ${head.status === 'completed' ? 'file a return instead' : 'it takes no more steps'}`);
     }
     return ctx.temporal.workflow.getHandle<typeof dealerOrderWorkflow>(id);
   }
