@@ -20,6 +20,11 @@ export function createDealerOrderActivities(deps: ActivityDeps) {
       return tx((em) => orders.submitOrder(em, { ...s, at: at() }));
     },
 
+    /** submit, credit check and first allocation as one step (db/dealer-orders.ts openOrder) */
+    async openDealerOrder(s: Step & { dealerId: string; orderNo: string; lines: orders.OrderLineInput[] }) {
+      return tx((em) => orders.openOrder(em, deps.ledger, { ...s, at: at() }));
+    },
+
     async checkDealerCredit(s: Step & { dealerId: string }) {
       return tx((em) => orders.checkCredit(em, { ...s, at: at() }));
     },

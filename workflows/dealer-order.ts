@@ -1,8 +1,11 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities,
+  proxyLocalActivities, setHandler, workflowInfo,
+} from '@temporalio/workflow';
 
 import type { Activities } from '../activities/index.ts';
 import type { OrderState } from '../activities/dealer-orders.ts';
-import { DB_STEP } from './activity-options.ts';
+import { DB_LOCAL_STEP, DB_STEP } from './activity-options.ts';
 import { pickMismatch, receiptMismatch, type PickLine, type ReceiptLine } from './dealer-order-rules.ts';
 import { refusal } from './failures.ts';
 
@@ -50,7 +53,15 @@ export const orderStateQuery = defineQuery<OrderState | null>('orderState');
 const FINAL = ['completed', 'cancelled'];
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const act = proxyActivities<Activities>(DB_STEP);
+const remote = proxyActivities<Activities>(DB_STEP);
+const local = proxyLocalActivities<Activities>(DB_LOCAL_STEP);
+
+/**
+ * Orders started before this patch ran every step as an activity through the server, and
+ * submitted, checked credit and allocated in three steps; they replay that way. Newer orders run
+ * their short database steps as local activities and open in one step.
+ */
+export const LOCAL_STEPS_PATCH = 'dealer-order-local-steps';
 
 /** an activity's business refusal becomes the update's own failure, so the API can map it */
 async function step<T>(fn: () => Promise<T>): Promise<T> {
@@ -65,6 +76,8 @@ async function step<T>(fn: () => Promise<T>): Promise<T> {
 export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ status: string }> {
   const orderId = workflowInfo().workflowId;
   const policy = { ...DEFAULT_DEALER_ORDER_POLICY, ...input.policy };
+  const localSteps = patched(LOCAL_STEPS_PATCH);
+  const act = localSteps ? local : remote;
   let state: OrderState | null = null;
   let version = 0;
   let round = 0;
@@ -157,18 +170,24 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
     },
   });
 
-  // submit: the API has checked the lines; this re-checks them inside the transaction
-  await exclusive(() => act.submitDealerOrder({ orderId, actor: input.actor, key: `${orderId}:submit`, dealerId: input.dealerId, orderNo: input.orderNo, lines: input.lines }));
-
-  // credit check: while on hold, wait for the hold to lift (or for a cancellation)
-  for (let attempt = 0; isOpen(); attempt++) {
+  // submit, then the credit check: while on hold, wait for the hold to lift (or a cancellation);
+  // then allocate. Newer orders do all three in one step when the dealer is not on hold.
+  const submit = { orderId, actor: input.actor, dealerId: input.dealerId, orderNo: input.orderNo, lines: input.lines };
+  const opened = localSteps ? await exclusive(() => act.openDealerOrder({ ...submit, key: `${orderId}:open` })) : null;
+  if (!opened) await exclusive(() => act.submitDealerOrder({ ...submit, key: `${orderId}:submit` }));
+  let onHold = opened?.onHold;
+  for (let attempt = opened ? 1 : 0; isOpen() && onHold !== false; attempt++) {
+    if (onHold) {
+      await condition(() => creditLifted || !isOpen());
+      if (!isOpen()) break;
+    }
     creditLifted = false;
     const credit = await exclusive(() => act.checkDealerCredit({ orderId, actor: 'system', key: `${orderId}:credit:${attempt}`, dealerId: input.dealerId }));
-    if (!credit.onHold) break;
-    await condition(() => creditLifted || !isOpen());
+    onHold = credit.onHold;
   }
 
-  if (isOpen()) {
+  if (opened && !opened.onHold) round = 1;
+  else if (isOpen()) {
     const n = round++;
     await exclusive(() => act.allocateDealerOrder({ orderId, actor: 'system', key: `${orderId}:allocate:${n}`, round: n }));
   }
