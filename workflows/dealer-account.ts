@@ -1,9 +1,9 @@
 import {
-  condition, continueAsNew, defineQuery, defineSignal, log, patched, proxyActivities, proxyLocalActivities, setHandler, workflowInfo,
+  condition, continueAsNew, defineQuery, defineSignal, log, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 
 import type { Activities } from '../activities/index.ts';
-import { DB_LOCAL_STEP, DB_STEP, OUTBOUND_CALL } from './activity-options.ts';
+import { DB_STEP, OUTBOUND_CALL } from './activity-options.ts';
 
 // P4: a dealer's account. It follows the dealer's open invoices up the arrears ladder on
 // Temporal timers: it sleeps until the earliest next rung of an open invoice, then lets an
@@ -13,10 +13,7 @@ import { DB_LOCAL_STEP, DB_STEP, OUTBOUND_CALL } from './activity-options.ts';
 // carries their next rungs only, and hands them on when it continues as new. It ends when no
 // open invoice has a rung left to climb; the next invoice or payment starts it again.
 
-const remote = proxyActivities<Activities>(DB_STEP);
-const local = proxyLocalActivities<Activities>(DB_LOCAL_STEP);
-/** runs started before it read and climbed the account as activities through the server; newer runs do it locally */
-export const LOCAL_REFRESH_PATCH = 'dealer-account-local-steps';
+const acts = proxyActivities<Activities>(DB_STEP);
 const notifier = proxyActivities<Activities>({ ...OUTBOUND_CALL, retry: { ...OUTBOUND_CALL.retry, maximumAttempts: 5 } });
 
 export const invoiceIssuedSignal = defineSignal<[{ invoiceNo: string }]>('invoiceIssued');
@@ -47,7 +44,6 @@ export async function dealerAccountWorkflow(input: DealerAccountInput): Promise<
   const daySeconds = input.daySeconds ?? 86_400;
   const maxHistoryEvents = input.maxHistoryEvents ?? 10_000;
   const me = workflowInfo().workflowId;
-  const acts = patched(LOCAL_REFRESH_PATCH) ? local : remote;
   let state: AccountState | null = input.state ?? null;
   const newInvoices: string[] = [...(input.newInvoices ?? [])];
   // every run re-reads the account first: the database is the truth, the carried state a hint
