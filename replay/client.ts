@@ -3,6 +3,23 @@ import fs from 'node:fs';
 // The replay's HTTP client: it talks to the API as the client systems would. A request that
 // meets a 5xx or a dropped connection is sent again after a pause (every step the replay takes
 // is idempotent on its business key), up to a limit; 4xx answers are returned to the caller.
+// With REPLAY_REQUEST_LOG set, every attempt is appended to that file as one JSON line: method,
+// path, when it was sent and answered (ms since the epoch), the status or the network error, and
+// the `id` of a write's answer (the chaos run reads it: scripts/chaos.ts).
+
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  sent: number;
+  answered: number;
+  status?: number;
+  error?: string;
+  id?: string;
+}
+
+function logRequest(r: LoggedRequest) {
+  if (process.env.REPLAY_REQUEST_LOG) fs.appendFileSync(process.env.REPLAY_REQUEST_LOG, `${JSON.stringify(r)}\n`);
+}
 
 export interface Answer {
   status: number;
@@ -21,6 +38,7 @@ export class ApiClient {
     const attempts = o.attempts ?? 8;
     for (let attempt = 1; ; attempt++) {
       this.requests++;
+      const sent = Date.now();
       try {
         const res = await fetch(this.baseUrl + path, {
           method,
@@ -31,14 +49,16 @@ export class ApiClient {
         const text = await res.text();
         let parsed: unknown = text;
         try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+        const id = method !== 'GET' && typeof (parsed as { id?: unknown })?.id === 'string' ? (parsed as { id: string }).id : undefined;
+        logRequest({ method, path, sent, answered: Date.now(), status: res.status, ...(id ? { id } : {}) });
         if (res.status >= 500 || res.status === 429) {
           this.serverErrors++;
-          if (process.env.REPLAY_5XX_LOG) fs.appendFileSync(process.env.REPLAY_5XX_LOG, `${Date.now()}\n`);
           if (attempt >= attempts) return { status: res.status, body: parsed };
         } else {
           return { status: res.status, body: parsed };
         }
       } catch (err) {
+        logRequest({ method, path, sent, answered: Date.now(), error: String((err as Error).cause ?? (err as Error).message) });
         if (attempt >= attempts) throw err;
       }
       this.retries++;

@@ -212,8 +212,9 @@ export class OrderDriver {
       const outcome = this.outcomes.get(order.orderNo)!;
       try {
         let view = await this.view(outcome.id);
-        for (let i = 0; i < 50 && !view.pickingLists.some((p) => p.status === 'issued') && view.status !== 'completed'; i++) {
-          await sleep(100);
+        // the receipt released stock to the order; its worker may be restarting, so give it a minute
+        for (let i = 0; i < 300 && !view.pickingLists.some((p) => p.status === 'issued') && view.status !== 'completed'; i++) {
+          await sleep(200);
           view = await this.view(outcome.id);
         }
         view = await this.work(order, outcome, view);

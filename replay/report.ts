@@ -42,6 +42,11 @@ export interface ReportBody {
   arrears: { openInvoices: number; byEscalationLevel: Record<string, number> };
   warranty: { batches: number; approved: number; rejected: number; credited: string; recovered: string };
   throughput: { seconds: number; daySeconds: number; requests: number; retries: number; serverErrors: number; ordersPerSecond: number; requestsPerSecond: number };
+  /** where each process the replay drove ended, as the API last answered it (the chaos run compares them) */
+  outcomes: {
+    orders: { orderNo: string; id: string; finalStatus: string; shipments: number; invoiced: string; paid: string; error?: string }[];
+    coreReturns: { batchNo: string; id: string; status: string; approved: number; rejected: number; credited: string; recovered: string; error?: string }[];
+  };
   rejects: Reject[];
 }
 
@@ -123,6 +128,16 @@ export async function reconcile(r: ReconcileInput): Promise<ReportBody & { failu
     throughput: {
       seconds: Math.round(r.seconds), daySeconds: r.daySeconds, requests: r.api.requests, retries: r.api.retries, serverErrors: r.api.serverErrors,
       ordersPerSecond: +(r.outcomes.length / Math.max(1, r.seconds)).toFixed(2), requestsPerSecond: +(r.api.requests / Math.max(1, r.seconds)).toFixed(1),
+    },
+    outcomes: {
+      orders: r.outcomes.map((o) => ({
+        orderNo: o.order.orderNo, id: o.id, finalStatus: o.finalStatus, shipments: o.shipments,
+        invoiced: formatMinor(o.invoicedMinor), paid: formatMinor(o.paidMinor), ...(o.error ? { error: o.error } : {}),
+      })).sort((a, b) => a.orderNo.localeCompare(b.orderNo)),
+      coreReturns: r.claimOutcomes.map((c) => ({
+        batchNo: c.batch.batchNo, id: c.id, status: c.status, approved: c.approved, rejected: c.rejected,
+        credited: formatMinor(c.creditedMinor), recovered: formatMinor(c.recoveredMinor), ...(c.error ? { error: c.error } : {}),
+      })).sort((a, b) => a.batchNo.localeCompare(b.batchNo)),
     },
     rejects: r.rejects,
     };

@@ -17,6 +17,8 @@ export interface OwnStack {
   databaseUrl: string;
   temporalAddress: string;
   pids(): Record<string, number | undefined>;
+  /** exits of the worker and the API that nobody asked for (each was started again) */
+  unexpectedExits(): { worker: number; api: number };
   killWorker(): Promise<void>;
   restartPostgres(): Promise<void>;
   restartTemporal(): Promise<void>;
@@ -32,65 +34,83 @@ export async function startOwnStack(dir: string, o: { log?: (m: string) => void 
     databaseDir: path.join(dir, 'pg'), user: 'postgres', password: 'postgres', port: pgPort, persistent: true,
     createPostgresUser: true, onLog: () => undefined, onError: () => undefined,
   });
-  await pg.initialise();
-  await pg.start();
-  const adminUrl = `postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`;
-  await ensureDatabase(adminUrl, 'spareflow');
-  const databaseUrl = `postgres://postgres:postgres@127.0.0.1:${pgPort}/spareflow`;
-  const orm = await openOrm(databaseUrl, 2);
-  await migrate(orm);
-  await orm.close();
-
   const cli = temporalBinaries().cli;
   const temporalAddress = `127.0.0.1:${temporalPort}`;
   const sqlite = path.join(dir, 'temporal.sqlite');
-  let temporal = await startTemporalDevServer({ cli, port: temporalPort, dbFile: sqlite, headless: true });
+  const databaseUrl = `postgres://postgres:postgres@127.0.0.1:${pgPort}/spareflow`;
   const adminKey = 'sf_chaos_admin_key_0123456789';
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
   const env = {
     ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, PORT: String(apiPort), SPAREFLOW_ADMIN_KEY: adminKey,
     RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn', TEMPORAL_TASK_QUEUE: 'spareflow', WORKER_METRICS_ADDRESS: 'off',
   };
   const children: Record<'worker' | 'api', ChildProcess | undefined> = { worker: undefined, api: undefined };
+  let temporal: ChildProcess | undefined;
+  let pgRunning = false;
   let stopping = false;
+  const unexpected = { worker: 0, api: 0 };
+  let killed: ChildProcess | undefined;
   const logFile = fs.openSync(path.join(dir, 'services.log'), 'a');
+  const stopAll = async () => {
+    if (stopping) return;
+    stopping = true;
+    await stopChild(children.api);
+    await stopChild(children.worker);
+    await stopChild(temporal);
+    if (pgRunning) await pg.stop();
+    pgRunning = false;
+    fs.closeSync(logFile);
+  };
   const run = (name: 'worker' | 'api') => {
     const child = spawn(process.execPath, ['--import', 'tsx', `${name}/main.ts`], { env, stdio: ['ignore', logFile, logFile] });
     children[name] = child;
     child.once('exit', (code, signal) => {
       if (stopping || children[name] !== child) return;
-      log(`${name} exited (${signal ?? code}); starting it again`);
+      if (child !== killed) unexpected[name]++;
+      log(`${name} exited (${signal ?? code})${child === killed ? '' : ' by itself'}; starting it again`);
       setTimeout(() => { if (!stopping) run(name); }, 1000);
     });
   };
-  run('worker');
-  run('api');
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
-  await waitFor('the API', async () => (await fetch(`${apiUrl}/health`).catch(() => null))?.status === 200, 120_000);
+
+  try {
+    await pg.initialise();
+    await pg.start();
+    pgRunning = true;
+    await ensureDatabase(`postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`, 'spareflow');
+    const orm = await openOrm(databaseUrl, 2);
+    await migrate(orm);
+    await orm.close();
+    temporal = await startTemporalDevServer({ cli, port: temporalPort, dbFile: sqlite, headless: true });
+    run('worker');
+    run('api');
+    await waitFor('the API', async () => (await fetch(`${apiUrl}/health`).catch(() => null))?.status === 200, 120_000);
+  } catch (err) {
+    // leave nothing running behind a stack that did not come up
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
 
   return {
     apiUrl, adminKey, databaseUrl, temporalAddress,
-    pids: () => ({ api: children.api?.pid, worker: children.worker?.pid, temporal: temporal.pid }),
+    pids: () => ({ api: children.api?.pid, worker: children.worker?.pid, temporal: temporal?.pid }),
+    unexpectedExits: () => ({ ...unexpected }),
     async killWorker() {
       // SIGKILL: no graceful shutdown, activities die mid-flight; the exit handler restarts it
+      killed = children.worker;
       children.worker?.kill('SIGKILL');
     },
     async restartPostgres() {
       await pg.stop();
+      pgRunning = false;
       await new Promise((r) => setTimeout(r, 1500));
       await pg.start();
+      pgRunning = true;
     },
     async restartTemporal() {
       await stopChild(temporal);
       await new Promise((r) => setTimeout(r, 1000));
       temporal = await startTemporalDevServer({ cli, port: temporalPort, dbFile: sqlite, headless: true });
     },
-    async stop() {
-      stopping = true;
-      await stopChild(children.api);
-      await stopChild(children.worker);
-      await stopChild(temporal);
-      await pg.stop();
-      fs.closeSync(logFile);
-    },
+    stop: stopAll,
   };
 }

@@ -340,3 +340,66 @@ test('two orders racing for the last units never reserve more than is there', as
   t.deepEqual(await stockOf(k.stack.orm, part.partNo, part.bin), { onHand: 5, reserved: 5 });
   await assertLedgerClean(t, k.stack.orm);
 });
+
+test('every step sent again after it was taken answers as the first did and takes nothing twice', async (t) => {
+  // a client that lost an answer (the database or Temporal restarting) sends the same step again
+  const k = await kit(t);
+  const part = await pricedPart(k.stack, { price: '9.00', stock: 0 });
+  const supplierId = await seedSupplier(k.stack.orm);
+  const registered = await k.api.call('POST', '/inbound-receipts', {
+    key: k.keys.warehouse, body: { supplierId, deliveryNoteNo: uid('DN-'), lines: [{ partNo: part.partNo, quantity: 3 }] },
+  });
+  const receipt = `/inbound-receipts/${encodeURIComponent(registered.body.id)}`;
+  const twice = async (path: string, body: unknown, key = k.keys.warehouse) => [
+    await k.api.call('POST', path, { key, body }), await k.api.call('POST', path, { key, body }),
+  ];
+  const counted = await twice(`${receipt}/count`, { lines: [{ lineNo: 1, counted: 3 }] });
+  const otherCount = await k.api.call('POST', `${receipt}/count`, { key: k.keys.warehouse, body: { lines: [{ lineNo: 1, counted: 2 }] } });
+  const inspected = await twice(`${receipt}/inspection`, { lines: [{ lineNo: 1, accepted: 3, rejected: 0 }] });
+  const putAway = await twice(`${receipt}/putaway`, { lines: [{ lineNo: 1, bin: part.bin, quantity: 3 }] });
+
+  t.deepEqual([...counted, ...inspected, ...putAway].map((r) => r.status), [200, 200, 200, 200, 200, 200], JSON.stringify(putAway.map((r) => r.body)));
+  t.is(otherCount.status, 409);
+  t.is(putAway[1]!.body.status, 'completed');
+  t.deepEqual(await stockOf(k.stack.orm, part.partNo, part.bin), { onHand: 3, reserved: 0 });
+
+  const { id } = await submitOrder(k, [{ partNo: part.partNo, quantity: 3 }]);
+  const list = (await orderWhen(k, id, (o) => o.pickingLists.length === 1, 'a picking list')).pickingLists[0];
+  const picked = await twice(`${orderPath(id)}/picks`, { pickingListNo: list.pickingListNo, lines: list.lines });
+  const shipBody = { pickingListNo: list.pickingListNo, carrier: 'SF Express', consignmentNo: uid('SF') };
+  const shipped = await twice(`${orderPath(id)}/shipments`, shipBody, k.keys.dispatcher);
+  const otherShip = await k.api.call('POST', `${orderPath(id)}/shipments`, { key: k.keys.dispatcher, body: { ...shipBody, consignmentNo: uid('SF') } });
+  const receiptBody = { shipmentNo: shipped[0]!.body.shipmentNo, lines: [{ partNo: part.partNo, received: 3, damaged: 0 }] };
+  const received = await twice(`${orderPath(id)}/receipt`, receiptBody, k.keys.dealer);
+  const otherReceipt = await k.api.call('POST', `${orderPath(id)}/receipt`, { key: k.keys.dealer, body: { ...receiptBody, lines: [{ partNo: part.partNo, received: 2, damaged: 0 }] } });
+  await k.stack.client.workflow.getHandle(id).result();
+
+  t.deepEqual(picked.map((r) => r.status), [200, 200]);
+  t.deepEqual(shipped.map((r) => r.status), [201, 201]);
+  t.is(shipped[1]!.body.shipmentNo, shipped[0]!.body.shipmentNo);
+  t.is(shipped[1]!.body.invoiceNo, shipped[0]!.body.invoiceNo);
+  t.is(otherShip.status, 409);
+  t.deepEqual(received.map((r) => r.status), [200, 200], JSON.stringify(received[1]!.body));
+  t.is(otherReceipt.status, 409);
+  const order = await readOrder(k, id);
+  t.is(order.status, 'completed');
+  t.is(order.shipments.length, 1);
+  t.like(order.lines[0], { picked: 3, shipped: 3, received: 3 });
+  t.is(await balanceOf(k.stack.orm, account.dealerReceivable(k.dealerId)), 2700n);
+  await assertLedgerClean(t, k.stack.orm);
+});
+
+test('a cancel sent again answers the cancelled order', async (t) => {
+  const k = await kit(t);
+  const part = await pricedPart(k.stack, { stock: 10 });
+  const { id } = await submitOrder(k, [{ partNo: part.partNo, quantity: 4 }]);
+  await orderWhen(k, id, (o) => o.pickingLists.length === 1, 'a picking list');
+
+  const first = await k.api.call('POST', `${orderPath(id)}/cancel`, { key: k.keys.dealer, body: { reason: 'ordered twice' } });
+  const again = await k.api.call('POST', `${orderPath(id)}/cancel`, { key: k.keys.dealer, body: { reason: 'ordered twice' } });
+  await k.stack.client.workflow.getHandle(id).result();
+
+  t.deepEqual([first.status, again.status], [200, 200]);
+  t.is(again.body.status, 'cancelled');
+  t.deepEqual(await stockOf(k.stack.orm, part.partNo, part.bin), { onHand: 10, reserved: 0 });
+});

@@ -110,8 +110,26 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
   setHandler(creditHoldLiftedSignal, () => { creditLifted = true; });
   setHandler(backorderAllocatedSignal, () => { backorderSignals++; });
 
-  setHandler(pickUpdate, (p) => exclusive(() => act.confirmPick({ orderId, key: `${orderId}:pick:${p.pickingListNo}`, ...p })), {
+  // A step sent again after it was taken (a client retrying after an answer it did not get)
+  // answers as the first did and takes nothing twice: the same request twice has the effect of
+  // one (DESIGN.md §6). With other content, it stays a conflict. A twin still in flight is
+  // caught by the activities, which find their step's key. (A repeated receipt is answered by
+  // the API from the tables: the receipt of the last shipment ends the workflow.)
+  const shipped = new Map<string, { carrier: string; consignmentNo: string; shipmentNo: string; invoiceNo: string | null }>();
+  let cancelledOnRequest = false;
+  const pickRepeat = (p: PickInput) => {
+    const list = state?.pickingLists.find((l) => l.pickingListNo === p.pickingListNo);
+    return list !== undefined && (list.status === 'picked' || list.status === 'shipped') && pickMismatch(list.lines, p.lines) === null;
+  };
+  const shipRepeat = (s: ShipInput) => {
+    const done = shipped.get(s.pickingListNo);
+    return done && done.carrier === s.carrier && done.consignmentNo === s.consignmentNo ? done : undefined;
+  };
+
+  setHandler(pickUpdate, (p) => (pickRepeat(p) ? Promise.resolve(current())
+    : exclusive(() => act.confirmPick({ orderId, key: `${orderId}:pick:${p.pickingListNo}`, ...p }))), {
     validator: (p) => {
+      if (pickRepeat(p)) return;
       const list = current().pickingLists.find((l) => l.pickingListNo === p.pickingListNo);
       if (!list) throw refusal('not-found', 'not-found', `picking list ${p.pickingListNo} is not one of this order's`, { pickingListNo: p.pickingListNo });
       if (list.status !== 'issued') throw refusal('conflict', 'not-pickable', `picking list ${p.pickingListNo} is ${list.status}`, { pickingListNo: p.pickingListNo });
@@ -121,13 +139,17 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
   });
 
   setHandler(shipUpdate, async (s) => {
-    const shipped = await exclusive(() => act.shipPickingList({ orderId, dealerId: input.dealerId, key: `${orderId}:ship:${s.pickingListNo}`, ...s }));
-    shippedAt.set(shipped.shipmentNo, Date.now());
+    const done = shipRepeat(s);
+    if (done) return { shipmentNo: done.shipmentNo, invoiceNo: done.invoiceNo, state: current() };
+    const result = await exclusive(() => act.shipPickingList({ orderId, dealerId: input.dealerId, key: `${orderId}:ship:${s.pickingListNo}`, ...s }));
+    shippedAt.set(result.shipmentNo, Date.now());
+    shipped.set(s.pickingListNo, { carrier: s.carrier, consignmentNo: s.consignmentNo, shipmentNo: result.shipmentNo, invoiceNo: result.invoiceNo });
     // the dealer's account process tracks the invoice from here (DESIGN.md P4)
-    if (shipped.invoiceNo) await act.announceInvoice({ dealerId: input.dealerId, invoiceNo: shipped.invoiceNo });
-    return shipped;
+    if (result.invoiceNo) await act.announceInvoice({ dealerId: input.dealerId, invoiceNo: result.invoiceNo });
+    return result;
   }, {
     validator: (s) => {
+      if (shipRepeat(s)) return;
       const list = current().pickingLists.find((l) => l.pickingListNo === s.pickingListNo);
       if (!list) throw refusal('not-found', 'not-found', `picking list ${s.pickingListNo} is not one of this order's`, { pickingListNo: s.pickingListNo });
       if (list.status !== 'picked') {
@@ -146,8 +168,14 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
     },
   });
 
-  setHandler(cancelUpdate, (c) => exclusive(() => act.cancelDealerOrder({ orderId, key: `${orderId}:cancel`, ...c })), {
+  setHandler(cancelUpdate, async (c) => {
+    if (cancelledOnRequest) return current();
+    const result = await exclusive(() => act.cancelDealerOrder({ orderId, key: `${orderId}:cancel`, ...c }));
+    cancelledOnRequest = true;
+    return result;
+  }, {
     validator: (_c) => {
+      if (cancelledOnRequest) return;
       const s = current();
       if (s.status === 'cancelled') throw refusal('conflict', 'already-cancelled', 'the order is already cancelled');
       const unshipped = s.lines.reduce((t, l) => t + l.ordered - l.cancelled - l.shipped, 0);

@@ -71,10 +71,29 @@ export async function inboundReceiptWorkflow(input: InboundReceiptInput): Promis
     if (state.status !== status) throw refusal('conflict', 'wrong-step', `receipt ${processId} is ${state.status}, not ${status}`, { status: state.status });
   };
 
+  // The same step sent again once it was taken (a client retrying after a lost answer) answers
+  // the receipt as it is: the same request twice has the effect of one (DESIGN.md §6). With
+  // other content it is still a conflict.
+  const STEPS: InboundStatus[] = ['registering', 'awaiting-count', 'awaiting-inspection', 'awaiting-putaway', 'completed'];
+  const taken = (status: InboundStatus) => STEPS.indexOf(state.status) > STEPS.indexOf(status);
+  const sameCount = (lines: CountInput['lines']) => lines.length === state.lines.length
+    && lines.every((c) => state.lines.find((l) => l.lineNo === c.lineNo)?.counted === c.counted);
+  const sameInspection = (lines: InspectedLine[]) => lines.length === state.lines.filter((l) => (l.counted ?? 0) > 0).length
+    && lines.every((i) => {
+      const l = state.lines.find((x) => x.lineNo === i.lineNo);
+      return l !== undefined && l.accepted === i.accepted && l.rejected === i.rejected && l.reason === (i.reason ?? null);
+    });
+  const samePutaway = (lines: PutawayLine[]) => state.status === 'completed' && state.lines.every((l) => {
+    const asked = lines.filter((p) => p.lineNo === l.lineNo).map((p) => `${p.location}|${p.quantity}`);
+    return JSON.stringify(asked) === JSON.stringify(l.putaway.map((p) => `${p.location}|${p.quantity}`));
+  }) && lines.every((p) => state.lines.some((l) => l.lineNo === p.lineNo));
+  const repeat = (status: InboundStatus, same: boolean) => taken(status) && same;
+
   // steps run one at a time; one that waited re-checks that its step is still the current one
   let busy = false;
-  const serially = async <T>(status: InboundStatus, run: () => Promise<T>): Promise<T> => {
+  const serially = async <T>(status: InboundStatus, same: () => boolean, run: () => Promise<T>): Promise<T | InboundState> => {
     await condition(() => !busy);
+    if (repeat(status, same())) return view();
     expect(status);
     busy = true;
     try {
@@ -90,7 +109,7 @@ export async function inboundReceiptWorkflow(input: InboundReceiptInput): Promis
     return view();
   });
 
-  setHandler(receiptCountUpdate, ({ lines, actor }) => serially('awaiting-count', async () => {
+  setHandler(receiptCountUpdate, ({ lines, actor }) => serially('awaiting-count', () => sameCount(lines), async () => {
     const next = state.lines.map((l) => ({ ...l, counted: lines.find((c) => c.lineNo === l.lineNo)!.counted }));
     await asStep(() => act.countInboundDelivery({ ...base, lines: next, actor }));
     state.lines = next;
@@ -98,12 +117,13 @@ export async function inboundReceiptWorkflow(input: InboundReceiptInput): Promis
     return view();
   }), {
     validator: ({ lines }: CountInput) => {
+      if (repeat('awaiting-count', sameCount(lines))) return;
       expect('awaiting-count');
       checkEveryLine(state, lines.map((l) => l.lineNo), () => true);
     },
   });
 
-  setHandler(receiptInspectionUpdate, ({ lines, actor }) => serially('awaiting-inspection', async () => {
+  setHandler(receiptInspectionUpdate, ({ lines, actor }) => serially('awaiting-inspection', () => sameInspection(lines), async () => {
     const next = state.lines.map((l) => {
       const i = lines.find((x) => x.lineNo === l.lineNo);
       const inspected = { ...l, accepted: i?.accepted ?? 0, rejected: i?.rejected ?? 0, reason: i?.reason ?? null };
@@ -116,6 +136,7 @@ export async function inboundReceiptWorkflow(input: InboundReceiptInput): Promis
     return view();
   }), {
     validator: ({ lines }: InspectionInput) => {
+      if (repeat('awaiting-inspection', sameInspection(lines))) return;
       expect('awaiting-inspection');
       checkEveryLine(state, lines.map((l) => l.lineNo), (l) => (l.counted ?? 0) > 0);
       for (const i of lines) {
@@ -131,7 +152,7 @@ export async function inboundReceiptWorkflow(input: InboundReceiptInput): Promis
     },
   });
 
-  setHandler(receiptPutawayUpdate, ({ lines, actor }) => serially('awaiting-putaway', async () => {
+  setHandler(receiptPutawayUpdate, ({ lines, actor }) => serially('awaiting-putaway', () => samePutaway(lines), async () => {
     const next = state.lines.map((l) => ({
       ...l, putaway: lines.filter((p) => p.lineNo === l.lineNo).map((p) => ({ location: p.location, quantity: p.quantity })),
     }));
@@ -141,6 +162,7 @@ export async function inboundReceiptWorkflow(input: InboundReceiptInput): Promis
     return view();
   }), {
     validator: ({ lines }: PutawayInput) => {
+      if (repeat('awaiting-putaway', samePutaway(lines))) return;
       expect('awaiting-putaway');
       for (const l of state.lines) {
         const total = lines.filter((p) => p.lineNo === l.lineNo).reduce((s, p) => s + p.quantity, 0);

@@ -120,6 +120,15 @@ async function catchingUp<T>(run: () => Promise<T>, documentExists: () => Promis
   }
 }
 
+/** a receipt as recorded against one reported again: parts left out count as none received */
+function sameReceipt(recorded: { partNo: unknown; received: number; damaged: number }[], reported: { partNo: string; received: number; damaged: number }[]) {
+  if (reported.some((r) => !recorded.some((x) => x.partNo === r.partNo)) || new Set(reported.map((r) => r.partNo)).size !== reported.length) return false;
+  return recorded.every((x) => {
+    const r = reported.find((l) => l.partNo === x.partNo);
+    return (r?.received ?? 0) === x.received && (r?.damaged ?? 0) === x.damaged;
+  });
+}
+
 const fingerprint = (lines: { partNo: string; quantity: number }[]) =>
   createHash('sha256').update(JSON.stringify(lines.map((l) => [l.partNo, l.quantity]))).digest('hex');
 
@@ -217,6 +226,11 @@ export function dealerOrderRoutes(ctx: ApiContext) {
       }),
       example: { shipmentNo: 'SH-D-100/PO-2026-0042-1', lines: [{ partNo: 'BP-200', received: 4, damaged: 1 }] },
       handler: async ({ params, body, actor }) => {
+        // the same receipt again (a client retrying after an answer it did not get, maybe after
+        // it completed the order) answers the order as it is: the effect of one (DESIGN.md §6)
+        const before = await viewOrThrow(params.id, actor);
+        const done = before.shipments.find((x) => x.shipmentNo === body.shipmentNo);
+        if (done && done.status !== 'in-transit' && !done.receiptAssumed && sameReceipt(done.lines, body.lines)) return { body: before };
         const handle = await openOrder(params.id, actor);
         await catchingUp(() => handle.executeUpdate(receiptUpdate, { args: [{ actor: actor.id, ...body }] }),
           async () => (await viewOrThrow(params.id, actor)).shipments.some((x) => x.shipmentNo === body.shipmentNo));
@@ -244,7 +258,8 @@ export function dealerOrderRoutes(ctx: ApiContext) {
         if (view.status === 'completed') {
           throw new HttpError(409, 'already-shipped', 'the goods of this order have shipped; it cannot be cancelled, file a return instead');
         }
-        if (view.status === 'cancelled') throw new HttpError(409, 'already-cancelled', 'the order is already cancelled');
+        // cancelled already: a cancel sent twice has the effect of one (DESIGN.md §6)
+        if (view.status === 'cancelled') return { body: view };
         const handle = ctx.temporal.workflow.getHandle<typeof dealerOrderWorkflow>(params.id);
         await handle.executeUpdate(cancelUpdate, { args: [{ actor: actor.id, reason: body.reason ?? null }] });
         return { body: await viewOrThrow(params.id, actor) };
