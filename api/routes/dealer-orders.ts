@@ -226,14 +226,18 @@ export function dealerOrderRoutes(ctx: ApiContext) {
       }),
       example: { shipmentNo: 'SH-D-100/PO-2026-0042-1', lines: [{ partNo: 'BP-200', received: 4, damaged: 1 }] },
       handler: async ({ params, body, actor }) => {
-        // the same receipt again (a client retrying after an answer it did not get, maybe after
-        // it completed the order) answers the order as it is: the effect of one (DESIGN.md §6)
-        const before = await viewOrThrow(params.id, actor);
-        const done = before.shipments.find((x) => x.shipmentNo === body.shipmentNo);
-        if (done && done.status !== 'in-transit' && !done.receiptAssumed && sameReceipt(done.lines, body.lines)) return { body: before };
-        const handle = await openOrder(params.id, actor);
-        await catchingUp(() => handle.executeUpdate(receiptUpdate, { args: [{ actor: actor.id, ...body }] }),
-          async () => (await viewOrThrow(params.id, actor)).shipments.some((x) => x.shipmentNo === body.shipmentNo));
+        try {
+          const handle = await openOrder(params.id, actor);
+          await catchingUp(() => handle.executeUpdate(receiptUpdate, { args: [{ actor: actor.id, ...body }] }),
+            async () => (await viewOrThrow(params.id, actor)).shipments.some((x) => x.shipmentNo === body.shipmentNo));
+        } catch (err) {
+          // the same receipt again (a client retrying after an answer it did not get, maybe after
+          // it completed the order) answers the order as it is: the effect of one (DESIGN.md §6)
+          const view = await viewOrThrow(params.id, actor).catch(() => null);
+          const done = view?.shipments.find((x) => x.shipmentNo === body.shipmentNo);
+          if (view && done && done.status !== 'in-transit' && !done.receiptAssumed && sameReceipt(done.lines, body.lines)) return { body: view };
+          throw err;
+        }
         return { body: await viewOrThrow(params.id, actor) };
       },
     }),
