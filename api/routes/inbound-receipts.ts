@@ -30,15 +30,32 @@ export function inboundReceiptRoutes(ctx: ApiContext) {
     if (!p || p.type !== 'inbound-receipt') throw notFound('inbound receipt', id);
     return { ...p, notices: await alertsOf(em, id) };
   };
-  const step = <T>(path: string, summary: string, body: z.ZodType<T>, example: unknown, run: (id: string, b: T, actor: string) => Promise<unknown>) =>
+  type Receipt = Awaited<ReturnType<typeof readReceipt>>;
+  const step = <T>(path: string, summary: string, body: z.ZodType<T>, example: unknown, run: (id: string, b: T, actor: string) => Promise<unknown>,
+    /** the step taken already with this content, where the workflow can no longer say so (it has ended) */
+    takenAlready: (r: Receipt, b: T) => boolean = () => false) =>
     defineRoute({
       method: 'post', path, summary, roles: KEEPERS, params: idParam, body, example,
       handler: async ({ params, body: b, actor }) => {
         await readReceipt(params.id);
-        await run(params.id, b as T, actor.id);
+        try {
+          await run(params.id, b as T, actor.id);
+        } catch (err) {
+          const now = await readReceipt(params.id);
+          if (takenAlready(now, b as T)) return { body: now };
+          throw err;
+        }
         return { body: await readReceipt(params.id) };
       },
     });
+  /** the last step again once the receipt has completed: the same bins and quantities per line */
+  const samePutaway = (r: Receipt, b: { lines: { lineNo: number; bin: string; quantity: number }[] }) => {
+    if (r.status !== 'completed') return false;
+    const lines = (r.summary.lines ?? []) as { lineNo: number; putaway?: { location: string; quantity: number }[] }[];
+    const key = (xs: { location: string; quantity: number }[]) => JSON.stringify(xs.map((x) => `${x.location}|${x.quantity}`));
+    return b.lines.every((p) => lines.some((l) => l.lineNo === p.lineNo))
+      && lines.every((l) => key(l.putaway ?? []) === key(b.lines.filter((p) => p.lineNo === l.lineNo).map((p) => ({ location: p.bin, quantity: p.quantity }))));
+  };
   const handle = (id: string) => ctx.temporal.workflow.getHandle(id);
 
   return [
@@ -99,7 +116,7 @@ export function inboundReceiptRoutes(ctx: ApiContext) {
       { lines: [{ lineNo: 1, bin: 'NEW/A-01', quantity: 16 }] },
       (id, b, actor) => handle(id).executeUpdate(receiptPutawayUpdate, {
         args: [{ lines: b.lines.map((l) => ({ lineNo: l.lineNo, location: l.bin, quantity: l.quantity })), actor }],
-      })),
+      }), samePutaway),
 
     defineRoute({
       method: 'get', path: '/inbound-receipts/:id', summary: 'Read an inbound receipt', roles: READERS, params: idParam,
