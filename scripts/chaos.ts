@@ -56,7 +56,7 @@ interface Facts {
   /** every idempotency key of both journals, sorted */
   keys: string[];
   documents: Record<string, number | string>;
-  /** Temporal's workflows per type and execution status (continued-as-new runs left out: their number depends on history length) */
+  /** Temporal's workflow ids per type and the execution status of their latest run */
   workflows: Record<string, number>;
   ledgerProblems: number;
 }
@@ -76,12 +76,16 @@ async function facts(stack: OwnStack): Promise<Facts> {
       (select coalesce(sum(amount_minor), 0)::text from invoice) as invoiced_minor, (select coalesce(sum(paid_minor), 0)::text from invoice) as paid_minor,
       (select count(*) from picking_list)::int as picking_lists, (select count(*) from reservation)::int as reservations,
       (select coalesce(sum(on_hand), 0)::int from stock_balance b join location l on l.code = b.location where l.physical) as on_hand`);
-    const workflows: Record<string, number> = {};
+    // one entry per workflow id, in the status of its latest run: how many runs an id has is
+    // timing (a dealer account ends when nothing is left to climb and the next invoice starts it again)
+    const latest = new Map<string, { type: string; status: string; startedAt: number }>();
     const client = new Client({ connection, namespace: 'default' });
     for await (const w of client.workflow.list({ query: 'ExecutionStatus != "ContinuedAsNew"' })) {
-      const k = `${w.type}/${w.status.name}`;
-      workflows[k] = (workflows[k] ?? 0) + 1;
+      const seen = latest.get(w.workflowId);
+      if (!seen || w.startTime.getTime() > seen.startedAt) latest.set(w.workflowId, { type: w.type, status: w.status.name, startedAt: w.startTime.getTime() });
     }
+    const workflows: Record<string, number> = {};
+    for (const w of latest.values()) workflows[`${w.type}/${w.status}`] = (workflows[`${w.type}/${w.status}`] ?? 0) + 1;
     const states: Record<string, number> = {};
     for (const p of procs) states[`${p.type}/${p.status}`] = (states[`${p.type}/${p.status}`] ?? 0) + 1;
     return {
