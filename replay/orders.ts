@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
+
 import { formatMinor, parseDecimal } from '../db/money.ts';
-import type { ApiClient } from './client.ts';
+import { ReplayStepError, type ApiClient } from './client.ts';
 import { FATE, type DataCoPlan, type Order } from './dataco.ts';
 import type { Progress } from './progress.ts';
 import type { SimClock } from './sim-clock.ts';
@@ -16,6 +18,8 @@ export interface OrderOutcome {
   invoicedMinor: bigint;
   paidMinor: bigint;
   shipments: number;
+  /** shipments whose receipt the service assumed before the replay confirmed it */
+  receiptsAssumed: number;
   error?: string;
 }
 
@@ -73,7 +77,7 @@ export async function seedDataCo(api: ApiClient, plan: DataCoPlan, progress: Pro
  * A supplier delivery as the warehouse books it: registered, counted, inspected (everything
  * accepted) and put away to the part's bin. Each step is skipped when a run before took it.
  */
-export async function receive(api: ApiClient, supplierId: string, deliveryNoteNo: string, lines: { partNo: string; quantity: number; bin: string }[]) {
+export async function receive(api: ApiClient, supplierId: string, deliveryNoteNo: string, lines: { partNo: string; quantity: number; bin: string }[]): Promise<string[]> {
   const res = await api.expect('POST', '/inbound-receipts', { supplierId, deliveryNoteNo, lines: lines.map(({ partNo, quantity }) => ({ partNo, quantity })) }, [200, 201]);
   const p = `/inbound-receipts/${encodeURIComponent(res.body.id as string)}`;
   const status = () => api.expect('GET', p, undefined, [200]).then((r) => String(r.body.status));
@@ -81,6 +85,14 @@ export async function receive(api: ApiClient, supplierId: string, deliveryNoteNo
   if ((await status()) === 'awaiting-count') await api.expect('POST', `${p}/count`, { lines: numbered.map((l) => ({ lineNo: l.lineNo, counted: l.quantity })) }, [200]);
   if ((await status()) === 'awaiting-inspection') await api.expect('POST', `${p}/inspection`, { lines: numbered.map((l) => ({ lineNo: l.lineNo, accepted: l.quantity, rejected: 0 })) }, [200]);
   if ((await status()) === 'awaiting-putaway') await api.expect('POST', `${p}/putaway`, { lines: numbered.map((l) => ({ lineNo: l.lineNo, bin: l.bin, quantity: l.quantity })) }, [200]);
+  // after the putaway the receipt offers its stock to the waiting backorders and records the
+  // orders it released; those then issue a picking list
+  for (let i = 0; i < 300; i++) {
+    const released = (await api.expect('GET', p, undefined, [200])).body.summary?.backordersReleased;
+    if (Array.isArray(released)) return released.map(String);
+    await sleep(Math.min(2000, 100 * (i + 1)));
+  }
+  throw new Error(`inbound receipt ${res.body.id}: the put-away stock was not offered to the backorders within 10 minutes`);
 }
 
 export async function pool(jobs: (() => Promise<unknown>)[], concurrency: number) {
@@ -94,7 +106,6 @@ export class OrderDriver {
   readonly waitingForStock = new Map<string, Order>();
   readonly outcomes = new Map<string, OrderOutcome>();
   private readonly backorderDemand = new Map<string, number>();
-  private receiptNo = 0;
 
   constructor(private readonly api: ApiClient, private readonly plan: DataCoPlan, private readonly clock: SimClock, private readonly progress: Progress) {}
 
@@ -114,7 +125,7 @@ export class OrderDriver {
 
   async drive(order: Order): Promise<void> {
     const fate = FATE[order.status];
-    const outcome: OrderOutcome = { order, id: '', fate, finalStatus: 'not-started', invoicedMinor: 0n, paidMinor: 0n, shipments: 0 };
+    const outcome: OrderOutcome = { order, id: '', fate, finalStatus: 'not-started', invoicedMinor: 0n, paidMinor: 0n, shipments: 0, receiptsAssumed: 0 };
     this.outcomes.set(order.orderNo, outcome);
     try {
       await this.clock.until(order.orderedAt);
@@ -131,8 +142,8 @@ export class OrderDriver {
         view = await this.view(outcome.id);
       } else {
         view = await this.work(order, outcome, view);
-        const short = view.lines.reduce((s, l) => s + l.backordered, 0);
-        if (view.status !== 'completed' && short > 0) {
+        if (view.status !== 'completed') {
+          // backordered, or waiting for something else (a credit hold): looked at again after each receipt
           for (const l of view.lines) if (l.backordered > 0) this.backorderDemand.set(l.partNo, (this.backorderDemand.get(l.partNo) ?? 0) + l.backordered);
           this.waitingForStock.set(order.orderNo, order);
         }
@@ -143,6 +154,7 @@ export class OrderDriver {
       outcome.error = (err as Error).message;
       outcome.finalStatus = 'error';
       this.progress.failed++;
+      this.progress.note(`order ${order.orderNo}: ${outcome.error}`);
     }
   }
 
@@ -169,9 +181,16 @@ export class OrderDriver {
       view = await this.view(outcome.id);
       for (const s of view.shipments.filter((x) => x.status === 'in-transit')) {
         await this.clock.until(new Date(order.shippedAt.getTime() + order.realShippingDays * 86_400_000));
-        await this.api.expect('POST', `${path(outcome.id)}/receipt`, {
+        const res = await this.api.expect('POST', `${path(outcome.id)}/receipt`, {
           shipmentNo: s.shipmentNo, lines: s.lines.map((l) => ({ partNo: l.partNo, received: l.shipped, damaged: 0 })),
-        }, [200]);
+        }, [200, 409]);
+        if (res.status === 409) {
+          // the order's timer assumed the receipt first: the replay came later than the
+          // dealer's deadline (the service was behind the clock). Anything else is an error.
+          const now = (await this.view(outcome.id)).shipments.find((x) => x.shipmentNo === s.shipmentNo);
+          if (!now || now.status === 'in-transit') throw new ReplayStepError(`POST ${path(outcome.id)}/receipt answered 409: ${JSON.stringify(res.body).slice(0, 300)}`, 409);
+          outcome.receiptsAssumed++;
+        }
       }
       view = await this.view(outcome.id);
     }
@@ -193,31 +212,40 @@ export class OrderDriver {
 
   /** an inbound receipt for everything backordered so far, then the waiting orders go on */
   async receiveBackorders(label: string): Promise<void> {
+    // the demand and the orders it belongs to are taken together: orders that run short while
+    // this receipt is booked wait for the next one
     const lines = [...this.backorderDemand].filter(([, q]) => q > 0)
       .map(([partNo, quantity]) => ({ partNo, quantity, bin: this.plan.parts.get(partNo)!.bin }));
     this.backorderDemand.clear();
-    if (lines.length === 0) return;
-    this.receiptNo++;
-    const bySupplier = new Map<string, typeof lines>();
-    for (const l of lines) {
-      const s = this.plan.parts.get(l.partNo)!.supplierId;
-      bySupplier.set(s, [...(bySupplier.get(s) ?? []), l]);
-    }
-    for (const [supplierId, ls] of bySupplier) {
-      await receive(this.api, supplierId, `BACKORDER-${label}-${this.receiptNo}`, ls);
-    }
     const waiting = [...this.waitingForStock.values()];
     this.waitingForStock.clear();
+    if (lines.length === 0 && waiting.length === 0) return;
+    const released = new Set<string>();
+    if (lines.length > 0) {
+      const bySupplier = new Map<string, typeof lines>();
+      for (const l of lines) {
+        const s = this.plan.parts.get(l.partNo)!.supplierId;
+        bySupplier.set(s, [...(bySupplier.get(s) ?? []), l]);
+      }
+      for (const [supplierId, ls] of bySupplier) {
+        // named after its content: a rerun after a crash that asks for the same books nothing twice,
+        // and one that asks for something else cannot collide with a note already registered
+        const digest = createHash('sha256').update(JSON.stringify(ls.map((l) => [l.partNo, l.quantity]))).digest('hex').slice(0, 10);
+        for (const id of await receive(this.api, supplierId, `BACKORDER-${label}-${digest}`, ls)) released.add(id);
+      }
+    }
     await pool(waiting.map((order) => async () => {
       const outcome = this.outcomes.get(order.orderNo)!;
       try {
         let view = await this.view(outcome.id);
-        for (let i = 0; i < 50 && !view.pickingLists.some((p) => p.status === 'issued') && view.status !== 'completed'; i++) {
-          await sleep(100);
+        // an order this receipt released issues its picking list in a moment; the others
+        // (their stock went to older backorders) wait for the next receipt
+        for (let i = 0; i < 300 && released.has(outcome.id) && !view.pickingLists.some((p) => p.status === 'issued') && view.status !== 'completed'; i++) {
+          await sleep(Math.min(1000, 100 * (i + 1)));
           view = await this.view(outcome.id);
         }
         view = await this.work(order, outcome, view);
-        if (view.status !== 'completed' && view.lines.some((l) => l.backordered > 0)) {
+        if (view.status !== 'completed') {
           for (const l of view.lines) if (l.backordered > 0) this.backorderDemand.set(l.partNo, (this.backorderDemand.get(l.partNo) ?? 0) + l.backordered);
           this.waitingForStock.set(order.orderNo, order);
         }
@@ -225,6 +253,7 @@ export class OrderDriver {
         if (view.status === 'completed') this.progress.finished++;
       } catch (err) {
         outcome.error = (err as Error).message;
+        this.progress.note(`order ${order.orderNo} (after backorder receipt ${label}): ${outcome.error}`);
       }
     }), 16);
   }
