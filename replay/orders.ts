@@ -113,14 +113,19 @@ export class OrderDriver {
     return (await this.api.expect('GET', path(id), undefined, [200])).body as View;
   }
 
-  /** waits until the workflow has allocated (the order left `submitted`) */
+  /**
+   * waits until the workflow has allocated (the order left `submitted`); the order is not there
+   * to read until the workflow's first step has saved it, which under load takes seconds, so the
+   * polls back off from 200 ms to 1 s rather than hammer the API with 404s
+   */
   private async settled(id: string): Promise<View> {
-    for (let i = 0; i < 600; i++) {
+    const until = Date.now() + 600_000;
+    for (let i = 0; Date.now() < until; i++) {
+      await sleep(Math.min(1000, 200 * (i + 1)));
       const v = await this.view(id).catch(() => null);
       if (v && !['submitted', 'allocating', 'checking-credit'].includes(v.status)) return v;
-      await sleep(Math.min(500, 20 * (i + 1)));
     }
-    throw new Error(`order ${id} did not get past allocation`);
+    throw new Error(`order ${id} did not get past allocation within 10 minutes`);
   }
 
   async drive(order: Order): Promise<void> {
