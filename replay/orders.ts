@@ -97,6 +97,9 @@ export async function receive(api: ApiClient, supplierId: string, deliveryNoteNo
   throw new Error(`inbound receipt ${res.body.id}: the put-away stock was not offered to the backorders within 10 minutes`);
 }
 
+const conflict = (step: string, id: string, body: unknown) =>
+  new ReplayStepError(`POST ${path(id)}/${step} answered 409: ${JSON.stringify(body).slice(0, 300)}`, 409);
+
 export async function pool(jobs: (() => Promise<unknown>)[], concurrency: number) {
   let next = 0;
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, async () => {
@@ -148,7 +151,10 @@ export class OrderDriver {
       let view = await this.settled(outcome.id);
       if (fate === 'cancel') {
         if (view.status !== 'cancelled') {
-          await this.api.expect('POST', `${path(outcome.id)}/cancel`, { reason: `source status ${order.status}` }, [200]);
+          const res = await this.api.expect('POST', `${path(outcome.id)}/cancel`, { reason: `source status ${order.status}` }, [200, 409]);
+          view = await this.view(outcome.id);
+          // a 409 after a retry: the first try went through after all
+          if (res.status === 409 && view.status !== 'cancelled') throw conflict('cancel', outcome.id, res.body);
         }
         view = await this.view(outcome.id);
       } else {
@@ -182,12 +188,20 @@ export class OrderDriver {
       const toShip = view.pickingLists.filter((p) => (p.status === 'picked' || toPick.includes(p)) && !shippedLists.has(p.pickingListNo));
       const toReceive = view.shipments.filter((x) => x.status === 'in-transit');
       if (toShip.length === 0 && toReceive.length === 0) break;
+      // a step answered 409 is taken when the order shows it done: a try that timed out (the
+      // API answers 500 when Temporal's update deadline passes) went through, and the retry met
+      // its effect
+      const listStatus = async (no: string) => (await this.view(outcome.id)).pickingLists.find((p) => p.pickingListNo === no)?.status;
       for (const list of toShip) {
-        if (toPick.includes(list)) await this.api.expect('POST', `${path(outcome.id)}/picks`, { pickingListNo: list.pickingListNo, lines: list.lines }, [200]);
+        if (toPick.includes(list)) {
+          const res = await this.api.expect('POST', `${path(outcome.id)}/picks`, { pickingListNo: list.pickingListNo, lines: list.lines }, [200, 409]);
+          if (res.status === 409 && !['picked', 'shipped'].includes(String(await listStatus(list.pickingListNo)))) throw conflict('picks', outcome.id, res.body);
+        }
         if (!outcome.ended) await this.clock.until(order.shippedAt);
-        await this.api.expect('POST', `${path(outcome.id)}/shipments`, {
+        const res = await this.api.expect('POST', `${path(outcome.id)}/shipments`, {
           pickingListNo: list.pickingListNo, carrier: order.carrier, consignmentNo: `${order.orderNo}-${list.pickingListNo}`,
-        }, [200, 201]);
+        }, [200, 201, 409]);
+        if (res.status === 409 && (await listStatus(list.pickingListNo)) !== 'shipped') throw conflict('shipments', outcome.id, res.body);
       }
       view = await this.view(outcome.id);
       for (const s of view.shipments.filter((x) => x.status === 'in-transit')) {
@@ -199,7 +213,7 @@ export class OrderDriver {
           // the order's timer assumed the receipt first: the replay came later than the
           // dealer's deadline (the service was behind the clock). Anything else is an error.
           const now = (await this.view(outcome.id)).shipments.find((x) => x.shipmentNo === s.shipmentNo);
-          if (!now || now.status === 'in-transit') throw new ReplayStepError(`POST ${path(outcome.id)}/receipt answered 409: ${JSON.stringify(res.body).slice(0, 300)}`, 409);
+          if (!now || now.status === 'in-transit') throw conflict('receipt', outcome.id, res.body);
           // (or a retry of this receipt, whose first try went through, met the order completed)
         }
       }
