@@ -62,7 +62,7 @@ await seedDataCo(api, plan, progress, concurrency);
 
 progress.start(plan.orders.length + claimsPlan.batches.length);
 const clock = new SimClock(plan.orders[0]?.orderedAt ?? new Date(), daySeconds);
-const driver = new OrderDriver(api, plan, clock, progress);
+const driver = new OrderDriver(api, plan, clock, progress, concurrency);
 // The orders go on in date order without waiting for each other's weeks; when every order of a
 // week has been driven, one inbound receipt per supplier brings what that week left backordered.
 const weekOf = (d: Date) => Math.floor(d.getTime() / (7 * 86_400_000));
@@ -89,7 +89,11 @@ await pool(plan.orders.map((o) => async () => {
   if (--w.left === 0) w.resolve();
 }), concurrency);
 await backorders;
-for (let round = 0; round < 5 && driver.waitingForStock.size > 0; round++) await driver.receiveBackorders(`FINAL${round}`);
+await driver.drain();
+for (let round = 0; round < 5 && driver.waitingForStock.size > 0; round++) {
+  await driver.receiveBackorders(`FINAL${round}`);
+  await driver.drain();
+}
 const claimOutcomes = await claimsRun;
 progress.stop();
 

@@ -20,8 +20,8 @@ export interface OrderOutcome {
   shipments: number;
   /** shipments whose receipt the service assumed before the replay confirmed it */
   receiptsAssumed: number;
-  /** the order had ended before this run looked at it */
-  ended?: boolean;
+  /** the order existed before this run looked at it */
+  resumed?: boolean;
   error?: string;
 }
 
@@ -112,7 +112,16 @@ export class OrderDriver {
   readonly outcomes = new Map<string, OrderOutcome>();
   private readonly backorderDemand = new Map<string, number>();
 
-  constructor(private readonly api: ApiClient, private readonly plan: DataCoPlan, private readonly clock: SimClock, private readonly progress: Progress) {}
+  /** the waiting orders each receipt went on with, still being worked */
+  private readonly pending: Promise<unknown>[] = [];
+
+  constructor(private readonly api: ApiClient, private readonly plan: DataCoPlan, private readonly clock: SimClock, private readonly progress: Progress,
+    private readonly concurrency = 16) {}
+
+  /** waits until the orders every receipt so far went on with have been worked */
+  async drain(): Promise<void> {
+    while (this.pending.length > 0) await this.pending.shift();
+  }
 
   async view(id: string): Promise<View> {
     return (await this.api.expect('GET', path(id), undefined, [200])).body as View;
@@ -138,17 +147,22 @@ export class OrderDriver {
     const outcome: OrderOutcome = { order, id: '', fate, finalStatus: 'not-started', invoicedMinor: 0n, paidMinor: 0n, shipments: 0, receiptsAssumed: 0 };
     this.outcomes.set(order.orderNo, outcome);
     try {
-      // an order a run before took to its end has nothing left to wait for: its remaining
-      // (idempotent) steps go at once instead of at their source dates
-      const before = await this.api.call('GET', path(`dealer-order:${order.dealerId}:${order.orderNo}`));
-      outcome.ended = before.status === 200 && ['completed', 'cancelled'].includes(String(before.body?.status));
-      if (!outcome.ended) await this.clock.until(order.orderedAt);
-      const res = await this.api.expect('POST', '/dealer-orders', {
-        dealerId: order.dealerId, orderNo: order.orderNo, lines: order.lines.map((l) => ({ partNo: l.partNo, quantity: l.quantity })),
-      }, [200, 201]);
-      outcome.id = res.body.id as string;
+      // an order a run before started (a second run, or a run after a crash) goes on at once
+      // with its remaining (idempotent) steps: its source dates went by in that run
+      const id = `dealer-order:${order.dealerId}:${order.orderNo}`;
+      const before = await this.api.call('GET', path(id));
+      outcome.resumed = before.status === 200;
+      if (!outcome.resumed) {
+        await this.clock.until(order.orderedAt);
+        const res = await this.api.expect('POST', '/dealer-orders', {
+          dealerId: order.dealerId, orderNo: order.orderNo, lines: order.lines.map((l) => ({ partNo: l.partNo, quantity: l.quantity })),
+        }, [200, 201]);
+        outcome.id = res.body.id as string;
+      } else {
+        outcome.id = id;
+      }
       this.progress.started++;
-      let view = await this.settled(outcome.id);
+      let view = outcome.resumed && !['submitted', 'allocating', 'checking-credit'].includes(String(before.body.status)) ? before.body as View : await this.settled(outcome.id);
       if (fate === 'cancel') {
         if (view.status !== 'cancelled') {
           const res = await this.api.expect('POST', `${path(outcome.id)}/cancel`, { reason: `source status ${order.status}` }, [200, 409]);
@@ -197,7 +211,7 @@ export class OrderDriver {
           const res = await this.api.expect('POST', `${path(outcome.id)}/picks`, { pickingListNo: list.pickingListNo, lines: list.lines }, [200, 409]);
           if (res.status === 409 && !['picked', 'shipped'].includes(String(await listStatus(list.pickingListNo)))) throw conflict('picks', outcome.id, res.body);
         }
-        if (!outcome.ended) await this.clock.until(order.shippedAt);
+        if (!outcome.resumed) await this.clock.until(order.shippedAt);
         const res = await this.api.expect('POST', `${path(outcome.id)}/shipments`, {
           pickingListNo: list.pickingListNo, carrier: order.carrier, consignmentNo: `${order.orderNo}-${list.pickingListNo}`,
         }, [200, 201, 409]);
@@ -205,7 +219,7 @@ export class OrderDriver {
       }
       view = await this.view(outcome.id);
       for (const s of view.shipments.filter((x) => x.status === 'in-transit')) {
-        if (!outcome.ended) await this.clock.until(new Date(order.shippedAt.getTime() + order.realShippingDays * 86_400_000));
+        if (!outcome.resumed) await this.clock.until(new Date(order.shippedAt.getTime() + order.realShippingDays * 86_400_000));
         const res = await this.api.expect('POST', `${path(outcome.id)}/receipt`, {
           shipmentNo: s.shipmentNo, lines: s.lines.map((l) => ({ partNo: l.partNo, received: l.shipped, damaged: 0 })),
         }, [200, 409]);
@@ -244,7 +258,10 @@ export class OrderDriver {
     return view;
   }
 
-  /** an inbound receipt for everything backordered so far, then the waiting orders go on */
+  /**
+   * an inbound receipt for everything backordered so far, then the waiting orders go on, in the
+   * background (see drain): the next week's receipt does not wait for them
+   */
   async receiveBackorders(label: string): Promise<void> {
     // the demand and the orders it belongs to are taken together: orders that run short while
     // this receipt is booked wait for the next one
@@ -268,7 +285,7 @@ export class OrderDriver {
         for (const id of await receive(this.api, supplierId, `BACKORDER-${label}-${digest}`, ls)) released.add(id);
       }
     }
-    await pool(waiting.map((order) => async () => {
+    this.pending.push(pool(waiting.map((order) => async () => {
       const outcome = this.outcomes.get(order.orderNo)!;
       try {
         let view = await this.view(outcome.id);
@@ -289,6 +306,6 @@ export class OrderDriver {
         outcome.error = (err as Error).message;
         this.progress.note(`order ${order.orderNo} (after backorder receipt ${label}): ${outcome.error}`);
       }
-    }), 16);
+    }), this.concurrency));
   }
 }
