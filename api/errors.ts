@@ -1,4 +1,6 @@
-import { ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import type { ErrorRequestHandler } from 'express';
 import type pino from 'pino';
 
@@ -40,6 +42,10 @@ export function toAnswer(err: unknown): Answer {
   if (err instanceof HttpError) return { status: err.status, code: err.code, message: err.message, details: err.details };
   if (err instanceof DomainError) return { status: STATUS[err.kind], code: err.code, message: err.message, details: err.details };
   if (err instanceof WorkflowNotFoundError) return { status: 404, code: 'not-found', message: 'no such process', details: {} };
+  // the step may have been taken: every step is idempotent, so the client sends it again
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return { status: 503, code: 'step-pending', message: 'the step did not answer in time and may still be taken; send it again', details: {} };
+  }
   if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowFailedError) {
     const cause = err.cause;
     if (cause instanceof ApplicationFailure) {

@@ -7,7 +7,8 @@ import type { Progress } from './progress.ts';
 
 // How the warranty claims become core returns. The rules, in one place:
 // - each service centre is a dealer `WC-SC<n>` (Asia/Kolkata, INR); its claims are filed in
-//   batches of at most 100 claims, in file order: `SC<n>-B<k>`;
+//   batches in file order, `SC<n>-B<k>`, of at most 100 cores (what the API takes in one batch;
+//   a claim's cores stay in one batch);
 // - each component issue code 1 (repair) or 2 (replacement) returns one core of the part
 //   `WC-<component>` (e.g. WC-AC-1001, category black) for the vehicle model of the product type
 //   (`WC-AC`, `WC-TV`), with failure code `repair` or `replacement`; a claim with no such code
@@ -27,6 +28,8 @@ export interface Batch { dealerId: string; batchNo: string; cores: Core[] }
 export interface ClaimsPlan { batches: Batch[]; rejects: Reject[]; rowsRead: number; claimsTaken: number; parts: Set<string> }
 
 export const CLAIMS_STANDARD = { warrantyDays: 365, standardPriceMinor: 5_000_000n, currency: 'INR' };
+/** the most cores POST /core-returns takes in one batch */
+export const MAX_CORES_PER_BATCH = 100;
 const COMPONENTS = ['AC_1001', 'AC_1002', 'AC_1003', 'TV_2001', 'TV_2002', 'TV_2003'];
 
 export function planClaims(records: CsvRecord[], file: string, limit?: number): ClaimsPlan {
@@ -49,7 +52,7 @@ export function planClaims(records: CsvRecord[], file: string, limit?: number): 
     if (issues.length === 0) { rejects.push({ file, row: rec.row, reason: 'no component has a repair or replacement code: no core comes back' }); continue; }
     const dealerId = `WC-SC${centre}`;
     const batches = byCentre.get(dealerId) ?? [[]];
-    if (batches[batches.length - 1]!.length >= 100) batches.push([]);
+    if (batches[batches.length - 1]!.length + issues.length > MAX_CORES_PER_BATCH) batches.push([]);
     byCentre.set(dealerId, batches);
     const current = batches[batches.length - 1]!;
     issues.forEach((i, k) => {
@@ -111,14 +114,14 @@ export async function driveClaims(api: ApiClient, plan: ClaimsPlan, progress: Pr
         await api.expect('POST', `${p}/receipt`, { lines: batch.cores.map((c) => ({ lineNo: c.lineNo, received: true })), extra: [] }, [200]);
       }
       // the warranty standard decides the clear cases as the cores are received; then an appraiser
-      view = await waitFor(api, p, (v) => v.cores.every((c) => c.stage !== 'announced'));
+      view = await waitFor(api, p, (v) => v.cores.every((c) => c.stage !== 'announced'), 'the warranty standard deciding every received core');
       for (const c of batch.cores) {
         if (view.cores.find((x) => x.lineNo === c.lineNo)?.stage !== 'awaiting-appraisal') continue;
         await api.expect('POST', `${p}/appraisals`, c.fraud
           ? { lineNo: c.lineNo, decision: 'reject', reasonCode: 'fraud' }
           : { lineNo: c.lineNo, decision: 'approve', reasonCode: 'covered', approvedAmount: { amount: formatMinor(c.claimedMinor), currency: CLAIMS_STANDARD.currency } }, [200]);
       }
-      view = await waitFor(api, p, (v) => v.cores.every((c) => c.stage !== 'awaiting-appraisal'));
+      view = await waitFor(api, p, (v) => v.cores.every((c) => c.stage !== 'awaiting-appraisal'), 'the appraisals taking effect');
       const toReturn = view.cores.filter((c) => c.stage === 'approved' && c.plannedDisposition === 'return-to-supplier' && !c.rmaNo);
       for (const supplierId of new Set(batch.cores.filter((c) => toReturn.some((r) => r.lineNo === c.lineNo)).map((c) => c.supplierId))) {
         const lineNos = batch.cores.filter((c) => c.supplierId === supplierId && toReturn.some((r) => r.lineNo === c.lineNo)).map((c) => c.lineNo);
@@ -141,6 +144,7 @@ export async function driveClaims(api: ApiClient, plan: ClaimsPlan, progress: Pr
       outcome.error = (err as Error).message;
       outcome.status = 'error';
       progress.failed++;
+      progress.note(`core return ${batch.batchNo}: ${outcome.error}`);
     }
   }), Math.min(concurrency, 8));
   return outcomes;
@@ -154,11 +158,13 @@ interface CoreView {
   supplierReturns: { rmaNo: string; expected: Money; credited: Money | null }[];
 }
 
-async function waitFor(api: ApiClient, p: string, ready: (v: CoreView) => boolean): Promise<CoreView> {
-  for (let i = 0; i < 300; i++) {
+/** polls the batch (backing off to a poll every 2 s) until it is ready; a batch that is not ready in 10 minutes is an error */
+async function waitFor(api: ApiClient, p: string, ready: (v: CoreView) => boolean, what: string): Promise<CoreView> {
+  const until = Date.now() + 600_000;
+  for (let i = 0; ; i++) {
     const v = (await api.expect('GET', p, undefined, [200])).body as CoreView;
     if (v.cores && ready(v)) return v;
-    await new Promise((r) => setTimeout(r, 100));
+    if (Date.now() > until) throw new Error(`${p}: ${what} did not happen within 10 minutes`);
+    await new Promise((r) => setTimeout(r, Math.min(2000, 100 * (i + 1))));
   }
-  return (await api.expect('GET', p, undefined, [200])).body as CoreView;
 }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 
 // The replay's HTTP client: it talks to the API as the client systems would. A request that
 // meets a 5xx or a dropped connection is sent again after a pause (every step the replay takes
-// is idempotent on its business key), up to a limit; 4xx answers are returned to the caller.
+// is idempotent on its business key), up to a limit; a 429 waits as its Retry-After says, without
+// spending an attempt; other 4xx answers are returned to the caller.
 // With REPLAY_REQUEST_LOG set, every attempt is appended to that file as one JSON line: method,
 // path, when it was sent and answered (ms since the epoch), the status or the network error, and
 // the `id` of a write's answer (the chaos run reads it: scripts/chaos.ts).
@@ -31,11 +32,13 @@ export class ApiClient {
   requests = 0;
   retries = 0;
   serverErrors = 0;
+  rateLimited = 0;
 
   constructor(readonly baseUrl: string, private readonly key: string) {}
 
   async call(method: string, path: string, body?: unknown, o: { key?: string; attempts?: number } = {}): Promise<Answer> {
     const attempts = o.attempts ?? 8;
+    let limited = 0;
     for (let attempt = 1; ; attempt++) {
       this.requests++;
       const sent = Date.now();
@@ -51,6 +54,15 @@ export class ApiClient {
         try { parsed = JSON.parse(text); } catch { /* not JSON */ }
         const id = method !== 'GET' && typeof (parsed as { id?: unknown })?.id === 'string' ? (parsed as { id: string }).id : undefined;
         logRequest({ method, path, sent, answered: Date.now(), status: res.status, ...(id ? { id } : {}) });
+        if (res.status === 429 && limited < 30) {
+          // the key's requests this minute are used up: wait as told, without spending an attempt
+          this.rateLimited++;
+          limited++;
+          attempt--;
+          const after = Number(res.headers.get('retry-after'));
+          await new Promise((r) => setTimeout(r, (Number.isFinite(after) && after > 0 ? after * 1000 : 5000) + Math.random() * 1000));
+          continue;
+        }
         if (res.status >= 500 || res.status === 429) {
           this.serverErrors++;
           if (attempt >= attempts) return { status: res.status, body: parsed };

@@ -62,16 +62,38 @@ await seedDataCo(api, plan, progress, concurrency);
 
 progress.start(plan.orders.length + claimsPlan.batches.length);
 const clock = new SimClock(plan.orders[0]?.orderedAt ?? new Date(), daySeconds);
-const driver = new OrderDriver(api, plan, clock, progress);
+const driver = new OrderDriver(api, plan, clock, progress, concurrency);
+// The orders go on in date order without waiting for each other's weeks; when every order of a
+// week has been driven, one inbound receipt per supplier brings what that week left backordered.
 const weekOf = (d: Date) => Math.floor(d.getTime() / (7 * 86_400_000));
-const weeks = new Map<number, typeof plan.orders>();
-for (const o of plan.orders) weeks.set(weekOf(o.orderedAt), [...(weeks.get(weekOf(o.orderedAt)) ?? []), o]);
-const claimsRun = driveClaims(api, claimsPlan, progress, concurrency);
-for (const [week, orders] of [...weeks].sort((a, b) => a[0] - b[0])) {
-  await pool(orders.map((o) => () => driver.drive(o)), concurrency);
-  await driver.receiveBackorders(`W${week}`);
+const weeks = new Map<number, { left: number; done: Promise<void>; resolve: () => void }>();
+for (const o of plan.orders) {
+  const w = weekOf(o.orderedAt);
+  if (!weeks.has(w)) {
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => { resolve = r; });
+    weeks.set(w, { left: 0, done, resolve });
+  }
+  weeks.get(w)!.left++;
 }
-for (let round = 0; round < 5 && driver.waitingForStock.size > 0; round++) await driver.receiveBackorders(`FINAL${round}`);
+const claimsRun = driveClaims(api, claimsPlan, progress, concurrency);
+const backorders = (async () => {
+  for (const [week, w] of [...weeks].sort((a, b) => a[0] - b[0])) {
+    await w.done;
+    await driver.receiveBackorders(`W${week}`);
+  }
+})();
+await pool(plan.orders.map((o) => async () => {
+  await driver.drive(o);
+  const w = weeks.get(weekOf(o.orderedAt))!;
+  if (--w.left === 0) w.resolve();
+}), concurrency);
+await backorders;
+await driver.drain();
+for (let round = 0; round < 5 && driver.waitingForStock.size > 0; round++) {
+  await driver.receiveBackorders(`FINAL${round}`);
+  await driver.drain();
+}
 const claimOutcomes = await claimsRun;
 progress.stop();
 

@@ -34,14 +34,14 @@ const count = <T>(items: T[], key: (t: T) => string) => {
 
 export interface ReportBody {
   rows: { read: number; orderLinesRead: number; claimsRead: number; taken: number; rejected: number; rejectedByReason: Record<string, number> };
-  processes: { orders: number; byFinalState: Record<string, number>; bySourceStatusAndFinalState: Record<string, number>; errors: { orderNo: string; error?: string }[]; coreReturns: number; coreReturnsByState: Record<string, number>; coreReturnErrors: { batchNo: string; error?: string }[] };
+  processes: { orders: number; byFinalState: Record<string, number>; bySourceStatusAndFinalState: Record<string, number>; receiptsAssumed: number; errors: { orderNo: string; error?: string }[]; coreReturns: number; coreReturnsByState: Record<string, number>; coreReturnErrors: { batchNo: string; error?: string }[] };
   ledger: { ok: boolean; problems: unknown[]; journals: Record<string, number>; journalsBefore: Record<string, number> };
   idempotency: { secondRun: boolean; note: string };
   stock: { parts: number; holds: boolean; broken: unknown[] };
   money: { invoicedMinor: bigint; invoiced: string; sourceTotalOfShippedLines: string; difference: string; differences: unknown[]; paid: string };
-  arrears: { openInvoices: number; byEscalationLevel: Record<string, number> };
+  arrears: { openInvoices: number; byEscalationLevel: Record<string, number>; cappedAt1000: string[] };
   warranty: { batches: number; approved: number; rejected: number; credited: string; recovered: string };
-  throughput: { seconds: number; daySeconds: number; requests: number; retries: number; serverErrors: number; ordersPerSecond: number; requestsPerSecond: number };
+  throughput: { seconds: number; daySeconds: number; requests: number; retries: number; serverErrors: number; rateLimited: number; ordersPerSecond: number; claimsPerSecond: number; requestsPerSecond: number };
   /** where each process the replay drove ended, as the API last answered it (the chaos run compares them) */
   outcomes: {
     orders: { orderNo: string; id: string; finalStatus: string; shipments: number; invoiced: string; paid: string; error?: string }[];
@@ -53,7 +53,17 @@ export interface ReportBody {
 export async function reconcile(r: ReconcileInput): Promise<ReportBody & { failures: number; markdown: string }> {
   const check = (await r.api.expect('GET', '/ledger/check', undefined, [200])).body;
   const flows = (await r.api.expect('GET', '/ledger/stock-flows?partPrefix=DC-P', undefined, [200])).body.items as Flow[];
-  const arrears = (await r.api.call('GET', '/arrears?limit=500')).body;
+  // one call answers at most 1000 invoices: ask level by level (the ladder has five rungs)
+  const arrearsByLevel: Record<string, number> = {};
+  const arrearsCapped: string[] = [];
+  let openInvoices = 0;
+  for (let level = 0; level <= 5; level++) {
+    const items = (await r.api.expect('GET', `/arrears?level=${level}&limit=1000`, undefined, [200])).body.items as unknown[];
+    if (items.length === 0) continue;
+    arrearsByLevel[String(level)] = items.length;
+    openInvoices += items.length;
+    if (items.length === 1000) arrearsCapped.push(String(level));
+  }
 
   const byPart = new Map(r.flowsBefore.map((f) => [f.partNo, f]));
   const conservation = flows.map((f) => {
@@ -85,8 +95,6 @@ export async function reconcile(r: ReconcileInput): Promise<ReportBody & { failu
     }
   }
 
-  const items = (arrears?.items ?? []) as { escalationLevel?: number; level?: number; outstanding?: { amount: string } }[];
-  const arrearsByLevel = count(items, (a) => String(a.escalationLevel ?? a.level ?? 0));
   const secondRun = check.journals.money === r.before.journals.money && check.journals.stock === r.before.journals.stock && r.before.journals.money > 0;
 
   const report = buildReport();
@@ -104,6 +112,7 @@ export async function reconcile(r: ReconcileInput): Promise<ReportBody & { failu
       orders: r.outcomes.length,
       byFinalState: count(r.outcomes, (o) => o.finalStatus),
       bySourceStatusAndFinalState: count(r.outcomes, (o) => `${o.order.status} → ${o.finalStatus}`),
+      receiptsAssumed: r.outcomes.reduce((t, o) => t + o.receiptsAssumed, 0),
       errors: r.outcomes.filter((o) => o.error).slice(0, 50).map((o) => ({ orderNo: o.order.orderNo, error: o.error })),
       coreReturns: r.claimOutcomes.length,
       coreReturnsByState: count(r.claimOutcomes, (c) => c.status),
@@ -117,7 +126,7 @@ export async function reconcile(r: ReconcileInput): Promise<ReportBody & { failu
       difference: formatMinor(invoicedMinor - sourceMinor), differences,
       paid: formatMinor(r.outcomes.reduce((s, o) => s + o.paidMinor, 0n)),
     },
-    arrears: { openInvoices: items.length, byEscalationLevel: arrearsByLevel },
+    arrears: { openInvoices, byEscalationLevel: arrearsByLevel, cappedAt1000: arrearsCapped },
     warranty: {
       batches: r.claimOutcomes.length,
       approved: r.claimOutcomes.reduce((s, c) => s + c.approved, 0),
@@ -127,7 +136,9 @@ export async function reconcile(r: ReconcileInput): Promise<ReportBody & { failu
     },
     throughput: {
       seconds: Math.round(r.seconds), daySeconds: r.daySeconds, requests: r.api.requests, retries: r.api.retries, serverErrors: r.api.serverErrors,
-      ordersPerSecond: +(r.outcomes.length / Math.max(1, r.seconds)).toFixed(2), requestsPerSecond: +(r.api.requests / Math.max(1, r.seconds)).toFixed(1),
+      rateLimited: r.api.rateLimited,
+      ordersPerSecond: +(r.outcomes.length / Math.max(1, r.seconds)).toFixed(2), claimsPerSecond: +(r.claimsPlan.claimsTaken / Math.max(1, r.seconds)).toFixed(2),
+      requestsPerSecond: +(r.api.requests / Math.max(1, r.seconds)).toFixed(1),
     },
     outcomes: {
       orders: r.outcomes.map((o) => ({
@@ -156,16 +167,19 @@ function toMarkdown(r: ReportBody): string {
     '',
     '| source status → final state | orders |', '| --- | --- |', table(r.processes.bySourceStatusAndFinalState),
     '',
+    `Receipts the service assumed before the replay confirmed them (its timer ran out first): ${r.processes.receiptsAssumed}.`,
     `Core returns: ${r.processes.coreReturns} batches; ${JSON.stringify(r.processes.coreReturnsByState)}.`,
     `Ledger check: ${r.ledger.ok ? 'clean' : `${r.ledger.problems.length} problem(s)`}; journals ${JSON.stringify(r.ledger.journals)}.`,
     `Idempotency: ${r.idempotency.note}.`,
     `Stock conservation (opening + received − shipped + returned ± adjustments = closing): ${r.stock.holds ? 'holds' : 'BROKEN'} for ${r.stock.parts} parts.`,
     `Money: invoiced ${r.money.invoiced} against the file's ${r.money.sourceTotalOfShippedLines} for the shipped lines (difference ${r.money.difference}, ` +
       `${r.money.differences.length} lines differ; listed in the JSON report); paid ${r.money.paid}.`,
-    `Open arrears: ${r.arrears.openInvoices} invoices; by escalation level ${JSON.stringify(r.arrears.byEscalationLevel)}.`,
+    `Open arrears: ${r.arrears.openInvoices} invoices; by escalation level ${JSON.stringify(r.arrears.byEscalationLevel)}` +
+      `${r.arrears.cappedAt1000.length ? ` (levels ${r.arrears.cappedAt1000.join(', ')}: at least, the API answers 1000 at most)` : ''}.`,
     `Warranty: approved ${r.warranty.approved}, rejected ${r.warranty.rejected}, credited ${r.warranty.credited}, recovered ${r.warranty.recovered}.`,
-    `Throughput: ${r.throughput.seconds} s wall time, ${r.throughput.ordersPerSecond} orders/s, ${r.throughput.requestsPerSecond} requests/s, ` +
-      `${r.throughput.retries} retries, ${r.throughput.serverErrors} server errors.`,
+    `Throughput: ${r.throughput.seconds} s wall time, ${r.throughput.ordersPerSecond} orders/s, ${r.throughput.claimsPerSecond} claims/s, ` +
+      `${r.throughput.requestsPerSecond} requests/s, ${r.throughput.retries} retries, ${r.throughput.serverErrors} server errors, ` +
+      `${r.throughput.rateLimited} answers 429 waited out.`,
   ].join('\n');
 }
 

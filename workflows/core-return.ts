@@ -135,7 +135,8 @@ export async function coreReturnWorkflow(input: CoreReturnInput): Promise<CoreRe
   let busy = false;
   let version = 0;
   async function exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    await condition(() => !busy);
+    // waiters released together by one activation must still go one at a time: look again after waking
+    while (busy) await condition(() => !busy);
     busy = true;
     try {
       return await fn();

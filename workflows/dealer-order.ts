@@ -89,7 +89,8 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
   // one step at a time: an update waits for the step in flight, so its effect builds on the last
   let busy = false;
   async function exclusive<T extends OrderState | { state: OrderState }>(fn: () => Promise<T>): Promise<T> {
-    await condition(() => !busy);
+    // waiters released together by one activation must still go one at a time: look again after waking
+    while (busy) await condition(() => !busy);
     busy = true;
     try {
       const result = await step(fn);

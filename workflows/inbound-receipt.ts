@@ -92,7 +92,8 @@ export async function inboundReceiptWorkflow(input: InboundReceiptInput): Promis
   // steps run one at a time; one that waited re-checks that its step is still the current one
   let busy = false;
   const serially = async <T>(status: InboundStatus, same: () => boolean, run: () => Promise<T>): Promise<T | InboundState> => {
-    await condition(() => !busy);
+    // waiters released together by one activation must still go one at a time: look again after waking
+    while (busy) await condition(() => !busy);
     if (repeat(status, same())) return view();
     expect(status);
     busy = true;

@@ -74,7 +74,8 @@ export async function stockCountWorkflow(input: StockCountInput): Promise<StockC
   // updates run one at a time, and re-check the state they waited for
   let busy = false;
   const serially = async <T>(check: () => void, run: () => Promise<T>): Promise<T> => {
-    await condition(() => !busy);
+    // waiters released together by one activation must still go one at a time: look again after waking
+    while (busy) await condition(() => !busy);
     check();
     busy = true;
     try {
