@@ -43,6 +43,8 @@ async function dealerOrder(input: OrderInput): Promise<string> {
   await DBOS.runStep(() => tx((em) => orders.submitOrder(em, { orderId, actor, key: `${orderId}:submit`, ...input })), { name: 'submit', ...STEP });
   await DBOS.runStep(() => tx((em) => orders.checkCredit(em, { orderId, actor: 'system', key: `${orderId}:credit:0`, dealerId: input.dealerId })), { name: 'credit', ...STEP });
   let state = await DBOS.runStep(() => tx((em) => orders.allocateOrder(em, ledger, { orderId, actor: 'system', key: `${orderId}:allocate:0`, round: 0 })), { name: 'allocate', ...STEP });
+  // the submission's answer, as spareflow gives it: once the order is allocated
+  await DBOS.setEvent('opened', true);
 
   while (!orders.FINAL_STATUSES.includes(state.status)) {
     const msg = await DBOS.recv<{ step: string; body: Record<string, unknown> }>('step', HUMAN_STEP_WAIT_S);
@@ -98,7 +100,8 @@ app.post('/dealer-orders', handle(async (req) => {
   await orders.priceOrderLines(orm.em.fork(), dealerId, lines);
   const id = processId('dealer-order', dealerId, orderNo);
   await DBOS.startWorkflow(dealerOrderWorkflow, { workflowID: id })({ dealerId, orderNo, lines });
-  return { status: 201, body: { id, status: 'submitted' } };
+  if (!(await DBOS.getEvent<boolean>(id, 'opened', 60))) return { status: 504, body: { error: { code: 'timeout', message: 'the order did not open' } } };
+  return view(id).then((v) => ({ ...v, status: 201 }));
 }));
 app.get('/dealer-orders/:id', handle((req) => view(String(req.params.id))));
 app.post('/dealer-orders/:id/picks', handle((req) =>

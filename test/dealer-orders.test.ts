@@ -20,7 +20,10 @@ test('an order in stock is picked, shipped, invoiced and received in full', asyn
   const a = await pricedPart(k.stack, { price: '12.50', stock: 10 });
   const b = await pricedPart(k.stack, { price: '3.00', stock: 5 });
 
-  const { id, location } = await submitOrder(k, [{ partNo: a.partNo, quantity: 4 }, { partNo: b.partNo, quantity: 5 }]);
+  const { id, location, answer } = await submitOrder(k, [{ partNo: a.partNo, quantity: 4 }, { partNo: b.partNo, quantity: 5 }]);
+  // the submission answers once the order is allocated, with its picking list
+  t.like(answer, { id, status: 'picking' });
+  t.deepEqual(answer.pickingLists.map((p: { status: string; lines: unknown[] }) => [p.status, p.lines.length]), [['issued', 2]]);
   const shipmentNo = await pickAndShip(k, id);
   const inTransit = await readOrder(k, id);
   const received = await k.api.call('POST', `${orderPath(id)}/receipt`, {

@@ -39,6 +39,8 @@ export interface ReceiptInput { actor: string; shipmentNo: string; lines: Receip
 export interface CancelInput { actor: string; reason: string | null }
 export interface ResolveInput { actor: string; shipmentNo: string; resolution: 'credit' | 're-ship' }
 
+/** answers once the order has been submitted and credit-checked (and allocated unless on hold) */
+export const openedUpdate = defineUpdate<{ state: OrderState; first: boolean }, [{ lines: { partNo: string; quantity: number }[] }]>('opened');
 export const pickUpdate = defineUpdate<OrderState, [PickInput]>('pick');
 export const shipUpdate = defineUpdate<{ shipmentNo: string; invoiceNo: string | null; state: OrderState }, [ShipInput]>('ship');
 export const receiptUpdate = defineUpdate<OrderState, [ReceiptInput]>('receipt');
@@ -108,6 +110,20 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
   const isOpen = () => state !== null && !FINAL.includes(state.status);
 
   setHandler(orderStateQuery, () => state);
+
+  // the submission's own answer: update-with-start sends it with the start, so the client that
+  // submitted learns of the allocation (or the hold) without asking again. The same order sent
+  // again reaches this running workflow; with other lines its number is taken.
+  let openedAnswers = 0;
+  setHandler(openedUpdate, async (_submitted) => {
+    await condition(() => state !== null && !busy);
+    return { state: state!, first: openedAnswers++ === 0 };
+  }, {
+    validator: ({ lines }: { lines: DealerOrderInput['lines'] }) => {
+      const same = lines.length === input.lines.length && lines.every((l, i) => l.partNo === input.lines[i]!.partNo && l.quantity === input.lines[i]!.quantity);
+      if (!same) throw refusal('conflict', 'order-number-taken', `order ${input.orderNo} of dealer ${input.dealerId} was submitted with other lines`, { orderNo: input.orderNo });
+    },
+  });
   setHandler(creditHoldLiftedSignal, () => { creditLifted = true; });
   setHandler(backorderAllocatedSignal, () => { backorderSignals++; });
 

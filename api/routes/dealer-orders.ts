@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import {
+  ApplicationFailure, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError, type WorkflowHandle,
+} from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 
@@ -12,7 +14,7 @@ import { getDaySeconds, REAL_DAY_SECONDS } from '../../db/settings.ts';
 import { inTransaction } from '../../db/tx.ts';
 import { processId } from '../../workflows/ids.ts';
 import type { dealerOrderWorkflow } from '../../workflows/dealer-order.ts';
-import { cancelUpdate, pickUpdate, receiptUpdate, resolveDiscrepancyUpdate, shipUpdate } from '../../workflows/dealer-order.ts';
+import { cancelUpdate, openedUpdate, pickUpdate, receiptUpdate, resolveDiscrepancyUpdate, shipUpdate } from '../../workflows/dealer-order.ts';
 import { assertDealerScope, type Actor } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
@@ -169,20 +171,26 @@ export function dealerOrderRoutes(ctx: ApiContext) {
         const print = fingerprint(body.lines);
         // bad lines are refused before anything starts; the workflow checks them again
         await priceOrderLines(read(), body.dealerId, body.lines);
+        // the start and the submission's answer in one call: the answer comes once the order has
+        // been credit-checked and allocated (or put on hold), so the client need not ask again
+        const start = new WithStartWorkflowOperation<typeof dealerOrderWorkflow>('dealerOrderWorkflow', {
+          taskQueue: ctx.config.taskQueue, workflowId: id, workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', workflowIdConflictPolicy: 'USE_EXISTING',
+          memo: { lines: print }, args: [{ dealerId: body.dealerId, orderNo: body.orderNo, lines: body.lines, actor: actor.id, ...(await scaledPolicy(read())) }],
+        });
+        let first: boolean;
         try {
-          await ctx.temporal.workflow.start<typeof dealerOrderWorkflow>('dealerOrderWorkflow', {
-            taskQueue: ctx.config.taskQueue, workflowId: id, workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', memo: { lines: print },
-            args: [{ dealerId: body.dealerId, orderNo: body.orderNo, lines: body.lines, actor: actor.id, ...(await scaledPolicy(read())) }],
-          });
+          ({ first } = await ctx.temporal.workflow.executeUpdateWithStart(openedUpdate, { args: [{ lines: body.lines }], startWorkflowOperation: start }));
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          // the order has ended: the same order again is answered as it stands
           const earlier = await ctx.temporal.workflow.getHandle(id).describe();
           if (earlier.memo?.lines !== print) {
             throw new HttpError(409, 'order-number-taken', `order ${body.orderNo} of dealer ${body.dealerId} was submitted with other lines`, { orderNo: body.orderNo });
           }
-          return { status: 200, headers: { location }, body: (await dealerOrderView(read(), id)) ?? { id, status: 'submitted' } };
+          first = false;
         }
-        return { status: 201, headers: { location }, body: { id, status: 'submitted' } };
+        const view = await dealerOrderView(read(), id);
+        return { status: first ? 201 : 200, headers: { location }, body: view ?? { id, status: 'submitted' } };
       },
     }),
 

@@ -44,7 +44,7 @@ export async function orderKit(stack: Stack, o: { worker?: boolean } = {}): Prom
 export async function submitOrder(k: OrderKit, lines: { partNo: string; quantity: number }[], orderNo = uid('PO-')) {
   const res = await k.api.call('POST', '/dealer-orders', { key: k.keys.dealer, body: { dealerId: k.dealerId, orderNo, lines } });
   if (res.status !== 201) throw new Error(`order not submitted: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.id as string, orderNo, location: res.headers.get('location')! };
+  return { id: res.body.id as string, orderNo, location: res.headers.get('location')!, answer: res.body };
 }
 
 export const orderPath = (id: string) => `/dealer-orders/${encodeURIComponent(id)}`;
