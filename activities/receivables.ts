@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 
-import { accountState, climbInvoice, invoicesToClimb, saveAccountRow, type AccountState } from '../db/arrears.ts';
+import { accountStateSaved, takeInvoiceIntoAccount } from '../db/account-wake.ts';
+import { climbInvoice, invoicesToClimb, saveAccountRow, type AccountState } from '../db/arrears.ts';
 import { deliverOne, pendingNotifications, type DeliveryOutcome, type Send } from '../db/notifications.ts';
 import { applyUnappliedCredit, recordPayment, type PaymentResult } from '../db/payments.ts';
 import { getDaySeconds, REAL_DAY_SECONDS } from '../db/settings.ts';
@@ -55,11 +56,17 @@ export function createReceivablesActivities(deps: ActivityDeps) {
 
   return {
     /**
-     * Tells the dealer's account process about a new invoice, starting the process when it is
-     * not running (signal-with-start), so the arrears ladder begins to track the invoice.
+     * Takes a new invoice into the dealer's account (unapplied credit, the account's totals) and
+     * tells the account process about it when it would not see the invoice in time by itself
+     * (db/account-wake.ts), starting the process when it is not running (signal-with-start).
      */
-    async announceInvoice(a: { dealerId: string; invoiceNo: string }): Promise<void> {
-      await signalAccount(a.dealerId, 'invoiceIssued', { invoiceNo: a.invoiceNo });
+    async announceInvoice(a: { dealerId: string; invoiceNo: string }): Promise<{ woken: boolean }> {
+      const { daySeconds } = await scaledDay();
+      const { wake } = await businessStep(() => inTransaction(deps.orm, (em) => takeInvoiceIntoAccount(em, {
+        invoiceNo: a.invoiceNo, processId: accountId(a.dealerId), at: deps.now(), daySeconds: daySeconds ?? REAL_DAY_SECONDS,
+      })));
+      if (wake) await signalAccount(a.dealerId, 'invoiceIssued', { invoiceNo: a.invoiceNo });
+      return { woken: wake };
     },
 
     /** records a payment (once per payment number), then wakes the account so the ladder re-reads */
@@ -82,7 +89,7 @@ export function createReceivablesActivities(deps: ActivityDeps) {
         for (const invoiceNo of r.newInvoices) await inTransaction(deps.orm, (em) => applyUnappliedCredit(em, invoiceNo, at));
         return inTransaction(deps.orm, async (em) => {
           await saveAccountRow(em, accountId(r.dealerId), r.dealerId, at);
-          return accountState(em, r.dealerId, r.daySeconds);
+          return accountStateSaved(em, accountId(r.dealerId), r.dealerId, r.daySeconds);
         });
       });
     },
@@ -99,7 +106,7 @@ export function createReceivablesActivities(deps: ActivityDeps) {
           }));
           rungs += climbed.reached.length;
         }
-        return { rungs, state: await accountState(deps.orm.em.fork(), c.dealerId, c.daySeconds) };
+        return { rungs, state: await inTransaction(deps.orm, (em) => accountStateSaved(em, accountId(c.dealerId), c.dealerId, c.daySeconds)) };
       });
     },
 

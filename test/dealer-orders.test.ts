@@ -8,6 +8,7 @@ import {
 import { saveHistory } from './helpers/histories.ts';
 import { receiveDelivery } from './helpers/inbound.ts';
 import { eventually, testStack, uid } from './helpers/stack.ts';
+import { processId } from '../workflows/ids.ts';
 
 async function kit(t: import('ava').ExecutionContext) {
   const stack = await testStack();
@@ -46,6 +47,27 @@ test('an order in stock is picked, shipped, invoiced and received in full', asyn
   t.is(await balanceOf(k.stack.orm, account.dealerReceivable(k.dealerId)), 6500n);
   await assertLedgerClean(t, k.stack.orm);
   await saveHistory(k.stack.client, id, 'dealer-order-happy-path');
+});
+
+test('a dealer\'s next invoice is taken into its account without waking the account, which sleeps until an earlier rung', async (t) => {
+  const k = await kit(t);
+  const part = await pricedPart(k.stack, { price: '10.00', stock: 10 });
+  const accountId = processId('dealer-account', k.dealerId);
+  const signals = async () => ((await k.stack.client.workflow.getHandle(accountId).fetchHistory()).events ?? [])
+    .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'invoiceIssued').length;
+
+  const first = await submitOrder(k, [{ partNo: part.partNo, quantity: 1 }]);
+  await pickAndShip(k, first.id);
+  const wake = await eventually(async () => (await k.stack.orm.em.fork().execute('select due_at from process where id = ?', [accountId]))[0]?.due_at ?? undefined,
+    20_000, 'the account\'s next wake');
+  const second = await submitOrder(k, [{ partNo: part.partNo, quantity: 2 }]);
+  await pickAndShip(k, second.id);
+
+  t.is(await signals(), 1, 'the second invoice sent no signal');
+  const [row] = await k.stack.orm.em.fork().execute('select summary, amount_minor, due_at from process where id = ?', [accountId]);
+  t.like(row, { amount_minor: '3000', summary: { openInvoices: 2, outstanding: '30.00' } });
+  t.deepEqual(row!.due_at, wake, 'the account still wakes for the first invoice\'s rung');
+  await assertLedgerClean(t, k.stack.orm);
 });
 
 test('a line short of stock is backordered and ships as a second shipment after an inbound receipt', async (t) => {

@@ -1,6 +1,8 @@
 import test from 'ava';
 
+import { takeInvoiceIntoAccount } from '../db/account-wake.ts';
 import { addDays, localDate, startOfLocalDay } from '../db/time.ts';
+import { inTransaction } from '../db/tx.ts';
 import { processId } from '../workflows/ids.ts';
 import { assertLedgerClean, seedDealer } from './helpers/fixtures.ts';
 import { saveHistory } from './helpers/histories.ts';
@@ -137,6 +139,39 @@ test('a payment that lands while a reminder is being sent stops it', async (t) =
   t.is(receiver.delivered().length, 0, 'no reminder reached the dealer after it paid');
   t.is((await notificationsOf(stack, inv.invoiceNo)).length, 1);
   await saveHistory(stack.client, handle.workflowId, 'dealer-account-paid-during-send');
+  await assertLedgerClean(t, stack.orm);
+});
+
+test('an invoice the sleeping account will see anyway wakes nothing, and climbs the ladder all the same', async (t) => {
+  const { stack, receiver, dealerId, now } = await setup(t);
+  const accountId = processId('dealer-account', dealerId);
+  const take = (invoiceNo: string) => inTransaction(stack.orm, (em) => takeInvoiceIntoAccount(em, {
+    invoiceNo, processId: accountId, at: now, daySeconds: 86_400,
+  }));
+  const first = await issueTestInvoice(stack, dealerId, 100_00n, now);
+  t.true((await take(first.invoiceNo)).wake, 'an account that has never run is woken');
+  const handle = await announce(stack, dealerId, first.invoiceNo);
+  const wakeAt = await eventually(async () => (await stack.orm.em.fork().execute('select due_at from process where id = ?', [accountId]))[0]?.due_at ?? undefined,
+    10_000, 'the account\'s next wake');
+
+  // a day later, due a day later: the account wakes for the first invoice before this one's rung
+  const later = await issueTestInvoice(stack, dealerId, 40_00n, new Date(now.getTime() + DAY));
+  t.false((await take(later.invoiceNo)).wake);
+  // issued two days earlier (a late booking): its first rung comes before the account's wake
+  const earlier = await issueTestInvoice(stack, dealerId, 70_00n, new Date(now.getTime() - 2 * DAY));
+  t.true((await take(earlier.invoiceNo)).wake);
+  await announce(stack, dealerId, earlier.invoiceNo);
+  await handle.result();
+
+  for (const inv of [first, later, earlier]) {
+    t.deepEqual((await notificationsOf(stack, inv.invoiceNo)).map((n) => [n.level, n.status]), [1, 2, 3, 4, 5].map((l) => [l, 'delivered']), inv.invoiceNo);
+  }
+  t.is(receiver.delivered().length, 15);
+  const earliest = (await notificationsOf(stack, earlier.invoiceNo))[0]!;
+  t.true(new Date(earliest.created_at as string) < new Date(wakeAt as string), 'the earlier invoice was reminded before the first one\'s rung');
+  const [account] = await stack.orm.em.fork().execute('select summary, due_at from process where id = ?', [accountId]);
+  t.like(account!.summary, { openInvoices: 3, outstanding: '210.00' });
+  t.is(account!.due_at, null, 'nothing left to climb');
   await assertLedgerClean(t, stack.orm);
 });
 
