@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 
-import { accountStateSaved, takeInvoiceIntoAccount } from '../db/account-wake.ts';
+import { accountStateSaved } from '../db/account-wake.ts';
 import { climbInvoice, invoicesToClimb, saveAccountRow, type AccountState } from '../db/arrears.ts';
 import { deliverOne, pendingNotifications, type DeliveryOutcome, type Send } from '../db/notifications.ts';
 import { applyUnappliedCredit, recordPayment, type PaymentResult } from '../db/payments.ts';
@@ -56,17 +56,12 @@ export function createReceivablesActivities(deps: ActivityDeps) {
 
   return {
     /**
-     * Takes a new invoice into the dealer's account (unapplied credit, the account's totals) and
-     * tells the account process about it when it would not see the invoice in time by itself
-     * (db/account-wake.ts), starting the process when it is not running (signal-with-start).
+     * Tells the dealer's account process about a new invoice, starting the process when it is
+     * not running (signal-with-start). The ship step has already taken the invoice into the
+     * account and said whether the process must hear of it (db/account-wake.ts).
      */
-    async announceInvoice(a: { dealerId: string; invoiceNo: string }): Promise<{ woken: boolean }> {
-      const { daySeconds } = await scaledDay();
-      const { wake } = await businessStep(() => inTransaction(deps.orm, (em) => takeInvoiceIntoAccount(em, {
-        invoiceNo: a.invoiceNo, processId: accountId(a.dealerId), at: deps.now(), daySeconds: daySeconds ?? REAL_DAY_SECONDS,
-      })));
-      if (wake) await signalAccount(a.dealerId, 'invoiceIssued', { invoiceNo: a.invoiceNo });
-      return { woken: wake };
+    async announceInvoice(a: { dealerId: string; invoiceNo: string }): Promise<void> {
+      await signalAccount(a.dealerId, 'invoiceIssued', { invoiceNo: a.invoiceNo });
     },
 
     /** records a payment (once per payment number), then wakes the account so the ladder re-reads */

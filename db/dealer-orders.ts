@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
+import { takeInvoiceIntoAccount } from './account-wake.ts';
 import { account } from './accounts.ts';
 import { WAITING_FOR_CREDIT } from './credit-hold.ts';
 import { conflict, notFound, refused } from './errors.ts';
@@ -7,8 +8,10 @@ import { issueInvoice } from './invoices.ts';
 import type { Ledger } from './ledger.ts';
 import { formatMinor } from './money.ts';
 import { recordStep, saveProcess } from './processes.ts';
+import { getDaySeconds } from './settings.ts';
 import { assertBinsOpen } from './warehouse.ts';
 import { pickMismatch, receiptMismatch, type PickLine, type ReceiptLine } from '../workflows/dealer-order-rules.ts';
+import { processId } from '../workflows/ids.ts';
 
 // The steps of a dealer order (DESIGN.md P1), each one transaction. Every step first appends its
 // timeline row under its idempotency key: when the row is already there the step has committed
@@ -135,6 +138,12 @@ export async function priceOrderLines(em: EntityManager, dealerId: string, lines
 }
 
 export async function submitOrder(em: EntityManager, s: StepInput & { dealerId: string; orderNo: string; lines: OrderLineInput[] }): Promise<OrderState> {
+  await writeSubmission(em, s);
+  return orderState(em, s.orderId);
+}
+
+/** the rows of a submission, once per key */
+async function writeSubmission(em: EntityManager, s: StepInput & { dealerId: string; orderNo: string; lines: OrderLineInput[] }): Promise<void> {
   const priced = await priceOrderLines(em, s.dealerId, s.lines);
   const total = priced.lines.reduce((t, l) => t + l.unitPriceMinor * BigInt(l.quantity), 0n);
   await saveProcess(em, {
@@ -142,14 +151,13 @@ export async function submitOrder(em: EntityManager, s: StepInput & { dealerId: 
     amountMinor: total, currency: priced.currency, summary: { orderNo: s.orderNo },
   }, s.at);
   if (!(await recordStep(em, { processId: s.orderId, step: 'submitted', actor: s.actor, key: s.key, at: s.at, detail: { lines: s.lines.length, amount: formatMinor(total) } }))) {
-    return orderState(em, s.orderId);
+    return;
   }
   for (const l of priced.lines) {
     await em.execute(
       `insert into dealer_order_line (order_id, line_no, part_no, currency, unit_price_minor, ordered) values (?, ?, ?, ?, ?, ?)`,
       [s.orderId, l.lineNo, l.partNo, priced.currency, l.unitPriceMinor.toString(), l.quantity]);
   }
-  return orderState(em, s.orderId);
 }
 
 /**
@@ -157,6 +165,12 @@ export async function submitOrder(em: EntityManager, s: StepInput & { dealerId: 
  * the same moment either commits first (and is seen here) or finds this order already waiting.
  */
 export async function checkCredit(em: EntityManager, s: StepInput & { dealerId: string }): Promise<{ onHold: boolean; state: OrderState }> {
+  const onHold = await holdOrder(em, s);
+  return { onHold, state: await orderState(em, s.orderId) };
+}
+
+/** whether the dealer is on hold; an order that is waits, visibly */
+async function holdOrder(em: EntityManager, s: StepInput & { dealerId: string }): Promise<boolean> {
   const [dealer] = await em.execute('select credit_hold, credit_hold_reason from dealer where id = ? for share', [s.dealerId]);
   if (!dealer) throw notFound('dealer', s.dealerId);
   const onHold = Boolean(dealer.credit_hold);
@@ -165,7 +179,7 @@ export async function checkCredit(em: EntityManager, s: StepInput & { dealerId: 
     await saveProcess(em, { id: s.orderId, type: 'dealer-order', businessKey: String(p!.business_key), status: WAITING_FOR_CREDIT }, s.at);
     await recordStep(em, { processId: s.orderId, step: 'waiting-for-credit', actor: s.actor, key: s.key, at: s.at, detail: { reason: dealer.credit_hold_reason } });
   }
-  return { onHold, state: await orderState(em, s.orderId) };
+  return onHold;
 }
 
 /**
@@ -175,9 +189,8 @@ export async function checkCredit(em: EntityManager, s: StepInput & { dealerId: 
  */
 export async function openOrder(em: EntityManager, ledger: Ledger, s: StepInput & { dealerId: string; orderNo: string; lines: OrderLineInput[] }):
   Promise<{ onHold: boolean; state: OrderState }> {
-  await submitOrder(em, { ...s, key: `${s.orderId}:submit` });
-  const credit = await checkCredit(em, { ...s, key: `${s.orderId}:credit:0` });
-  if (credit.onHold) return credit;
+  await writeSubmission(em, { ...s, key: `${s.orderId}:submit` });
+  if (await holdOrder(em, { ...s, key: `${s.orderId}:credit:0` })) return { onHold: true, state: await orderState(em, s.orderId) };
   return { onHold: false, state: await allocateOrder(em, ledger, { ...s, key: `${s.orderId}:allocate:0`, round: 0 }) };
 }
 
@@ -286,13 +299,14 @@ export async function confirmPick(em: EntityManager, s: StepInput & { pickingLis
  * charged (units re-shipped after a discrepancy are free), in this one transaction.
  */
 export async function shipPickingList(em: EntityManager, ledger: Ledger, s: StepInput & { dealerId: string; pickingListNo: string; carrier: string; consignmentNo: string }):
-  Promise<{ state: OrderState; shipmentNo: string; invoiceNo: string | null }> {
+  Promise<{ state: OrderState; shipmentNo: string; invoiceNo: string | null; wakeAccount: boolean }> {
   const shipmentNo = s.pickingListNo.replace(/^PL-/, 'SH-');
   const [list] = await em.execute('select status from picking_list where picking_list_no = ? and order_id = ? for update', [s.pickingListNo, s.orderId]);
   if (!list) throw notFound('picking list', s.pickingListNo);
   if (!(await recordStep(em, { processId: s.orderId, step: 'shipped', actor: s.actor, key: s.key, at: s.at, detail: { shipmentNo, carrier: s.carrier, consignmentNo: s.consignmentNo } }))) {
     const [done] = await em.execute('select invoice_no from shipment where shipment_no = ?', [shipmentNo]);
-    return { state: await orderState(em, s.orderId), shipmentNo, invoiceNo: (done?.invoice_no as string | null) ?? null };
+    // a signal too many is harmless; one too few would leave the invoice unwatched
+    return { state: await orderState(em, s.orderId), shipmentNo, invoiceNo: (done?.invoice_no as string | null) ?? null, wakeAccount: true };
   }
   if (list.status !== 'picked') throw conflict('not-picked', `picking list ${s.pickingListNo} is ${list.status}; it must be picked before it ships`, { pickingListNo: s.pickingListNo });
 
@@ -338,7 +352,12 @@ export async function shipPickingList(em: EntityManager, ledger: Ledger, s: Step
       [shipmentNo, l.lineNo, l.partNo, l.shipped, l.reshipped]);
   }
   await em.execute(`update picking_list set status = 'shipped' where picking_list_no = ?`, [s.pickingListNo]);
-  return { state: await refresh(em, s.orderId, s.at), shipmentNo, invoiceNo };
+  const state = await refresh(em, s.orderId, s.at);
+  // last, as it locks the dealer's account row: the invoice joins the dealer's account
+  const account = invoiceNo ? await takeInvoiceIntoAccount(em, {
+    invoiceNo, processId: processId('dealer-account', s.dealerId), at: s.at ?? new Date(), daySeconds: await getDaySeconds(em),
+  }) : { wake: false };
+  return { state, shipmentNo, invoiceNo, wakeAccount: account.wake };
 }
 
 // ---- dealer receipt and discrepancies ---------------------------------------------------------

@@ -42,7 +42,7 @@ export interface ResolveInput { actor: string; shipmentNo: string; resolution: '
 /** answers once the order has been submitted and credit-checked (and allocated unless on hold) */
 export const openedUpdate = defineUpdate<{ state: OrderState; first: boolean }, [{ lines: { partNo: string; quantity: number }[] }]>('opened');
 export const pickUpdate = defineUpdate<OrderState, [PickInput]>('pick');
-export const shipUpdate = defineUpdate<{ shipmentNo: string; invoiceNo: string | null; state: OrderState }, [ShipInput]>('ship');
+export const shipUpdate = defineUpdate<{ shipmentNo: string; invoiceNo: string | null; wakeAccount?: boolean; state: OrderState }, [ShipInput]>('ship');
 export const receiptUpdate = defineUpdate<OrderState, [ReceiptInput]>('receipt');
 export const cancelUpdate = defineUpdate<OrderState, [CancelInput]>('cancel');
 export const resolveDiscrepancyUpdate = defineUpdate<OrderState, [ResolveInput]>('resolveDiscrepancy');
@@ -161,8 +161,9 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
     const result = await exclusive(() => act.shipPickingList({ orderId, dealerId: input.dealerId, key: `${orderId}:ship:${s.pickingListNo}`, ...s }));
     shippedAt.set(result.shipmentNo, Date.now());
     shipped.set(s.pickingListNo, { carrier: s.carrier, consignmentNo: s.consignmentNo, shipmentNo: result.shipmentNo, invoiceNo: result.invoiceNo });
-    // the dealer's account process tracks the invoice from here (DESIGN.md P4)
-    if (result.invoiceNo) await act.announceInvoice({ dealerId: input.dealerId, invoiceNo: result.invoiceNo });
+    // the dealer's account process tracks the invoice from here (DESIGN.md P4); the ship step
+    // says when the process must be told (an older step's result says nothing: it always is)
+    if (result.invoiceNo && result.wakeAccount !== false) await act.announceInvoice({ dealerId: input.dealerId, invoiceNo: result.invoiceNo });
     return result;
   }, {
     validator: (s) => {
