@@ -9,6 +9,7 @@ import type { Ledger } from './ledger.ts';
 import { formatMinor } from './money.ts';
 import { recordStep, saveProcess } from './processes.ts';
 import { getDaySeconds } from './settings.ts';
+import { valuesOf } from './sql.ts';
 import { assertBinsOpen } from './warehouse.ts';
 import { pickMismatch, receiptMismatch, type PickLine, type ReceiptLine } from '../workflows/dealer-order-rules.ts';
 import { processId } from '../workflows/ids.ts';
@@ -205,7 +206,9 @@ export async function allocateOrder(em: EntityManager, ledger: Ledger, s: StepIn
     return orderState(em, s.orderId);
   }
   const lines = await em.execute('select * from dealer_order_line where order_id = ? order by line_no for update', [s.orderId]);
+  const followUps = await openFollowUps(em, s.orderId);
   const backorders: { lineNo: number; partNo: string; quantity: number }[] = [];
+  const allocated: [number, number, number][] = [];
   for (const l of lines) {
     const lineNo = n(l.line_no);
     const need = n(l.ordered) - n(l.cancelled) - n(l.shipped) - n(l.reserved) + n(l.reship);
@@ -218,10 +221,14 @@ export async function allocateOrder(em: EntityManager, ledger: Ledger, s: StepIn
       reserved = a.reserved;
     }
     const backordered = Math.max(need - reserved, 0);
-    await em.execute('update dealer_order_line set reserved = reserved + ?, backordered = ? where order_id = ? and line_no = ?',
-      [reserved, backordered, s.orderId, lineNo]);
-    await syncFollowUp(em, s.orderId, lineNo, String(l.part_no), backordered, s.at);
+    allocated.push([lineNo, reserved, backordered]);
+    await syncFollowUp(em, s.orderId, lineNo, String(l.part_no), backordered, followUps.get(lineNo), s.at);
     if (backordered > 0) backorders.push({ lineNo, partNo: String(l.part_no), quantity: backordered });
+  }
+  if (allocated.length) {
+    const v = valuesOf(allocated);
+    await em.execute(`update dealer_order_line l set reserved = l.reserved + v.reserved, backordered = v.backordered
+       from ${v.sql} as v(line_no, reserved, backordered) where l.order_id = ? and l.line_no = v.line_no`, [...v.params, s.orderId]);
   }
   if (backorders.length) {
     await recordStep(em, { processId: s.orderId, step: 'backordered', actor: s.actor, key: `${s.key}:backordered`, at: s.at, detail: { lines: backorders } });
@@ -230,10 +237,14 @@ export async function allocateOrder(em: EntityManager, ledger: Ledger, s: StepIn
   return refresh(em, s.orderId, s.at);
 }
 
+/** the order's open purchase follow-ups by order line, locked */
+async function openFollowUps(em: EntityManager, orderId: string): Promise<Map<number, { id: unknown }>> {
+  const rows = await em.execute(`select id, order_line_no from purchase_follow_up where order_id = ? and status = 'open' order by id for update`, [orderId]);
+  return new Map(rows.map((r: Row) => [n(r.order_line_no), { id: r.id }]));
+}
+
 /** keeps one open purchase follow-up per backordered line, for the quantity still missing */
-async function syncFollowUp(em: EntityManager, orderId: string, lineNo: number, partNo: string, missing: number, at = new Date()) {
-  const [open] = await em.execute(
-    `select id from purchase_follow_up where order_id = ? and order_line_no = ? and status = 'open' for update`, [orderId, lineNo]);
+async function syncFollowUp(em: EntityManager, orderId: string, lineNo: number, partNo: string, missing: number, open: { id: unknown } | undefined, at = new Date()) {
   if (open && missing > 0) await em.execute('update purchase_follow_up set quantity = ? where id = ?', [missing, open.id]);
   else if (open) await em.execute(`update purchase_follow_up set quantity = 0, status = 'fulfilled', closed_at = ? where id = ?`, [at, open.id]);
   else if (missing > 0) {
@@ -257,11 +268,10 @@ export async function issuePickingList(em: EntityManager, s: StepInput, round: n
   const pickingListNo = `PL-${docNo(s.orderId)}-${round + 1}`;
   await em.execute(`insert into picking_list (picking_list_no, order_id, status, issued_at) values (?, ?, 'issued', ?)`,
     [pickingListNo, s.orderId, s.at ?? new Date()]);
-  for (const [i, r] of open.entries()) {
-    await em.execute(
-      `insert into picking_list_line (picking_list_no, line_no, order_line_no, bin, part_no, quantity, reservation_id) values (?, ?, ?, ?, ?, ?, ?)`,
-      [pickingListNo, i + 1, Number(String(r.document_ref).split('#L').pop()), r.location, r.part_no, n(r.quantity) - n(r.consumed) - n(r.released), r.id]);
-  }
+  const listLines = valuesOf(open.map((r: Row, i: number) =>
+    [pickingListNo, i + 1, Number(String(r.document_ref).split('#L').pop()), r.location, r.part_no, n(r.quantity) - n(r.consumed) - n(r.released), r.id]));
+  await em.execute(`insert into picking_list_line (picking_list_no, line_no, order_line_no, bin, part_no, quantity, reservation_id) ${listLines.sql.slice(1, -1)}`,
+    listLines.params);
   await recordStep(em, { processId: s.orderId, step: 'picking-list-issued', actor: s.actor, key: s.key, at: s.at, detail: { pickingListNo, lines: open.length } });
   return pickingListNo;
 }
@@ -288,9 +298,11 @@ export async function confirmPick(em: EntityManager, s: StepInput & { pickingLis
   await assertBinsOpen(em, expected.map((e: Row) => String(e.bin)));
 
   await em.execute(`update picking_list set status = 'picked', picked_at = ?, picked_by = ? where picking_list_no = ?`, [s.at ?? new Date(), s.actor, s.pickingListNo]);
-  for (const e of expected) {
-    await em.execute('update dealer_order_line set picked = picked + ? where order_id = ? and line_no = ?', [e.quantity, s.orderId, e.order_line_no]);
-  }
+  const picked = new Map<number, number>();
+  for (const e of expected) picked.set(n(e.order_line_no), (picked.get(n(e.order_line_no)) ?? 0) + n(e.quantity));
+  const v = valuesOf([...picked]);
+  await em.execute(`update dealer_order_line l set picked = l.picked + v.quantity from ${v.sql} as v(line_no, quantity)
+     where l.order_id = ? and l.line_no = v.line_no`, [...v.params, s.orderId]);
   return refresh(em, s.orderId, s.at);
 }
 
@@ -331,9 +343,10 @@ export async function shipPickingList(em: EntityManager, ledger: Ledger, s: Step
     currency = String(line.currency);
     amount += BigInt(String(line.unit_price_minor)) * BigInt(l.quantity - reshipped);
     shipmentLines.push({ lineNo, partNo: l.partNo, shipped: l.quantity, reshipped });
-    await em.execute('update dealer_order_line set reserved = reserved - ?, shipped = shipped + ?, reship = reship - ? where order_id = ? and line_no = ?',
-      [l.quantity, l.quantity - reshipped, reshipped, s.orderId, lineNo]);
   }
+  const shippedLines = valuesOf(shipmentLines.map((l) => [l.lineNo, l.shipped, l.reshipped]));
+  await em.execute(`update dealer_order_line l set reserved = l.reserved - v.shipped, shipped = l.shipped + v.shipped - v.reshipped, reship = l.reship - v.reshipped
+     from ${shippedLines.sql} as v(line_no, shipped, reshipped) where l.order_id = ? and l.line_no = v.line_no`, [...shippedLines.params, s.orderId]);
 
   let invoiceNo: string | null = null;
   if (amount > 0n) {
@@ -347,10 +360,8 @@ export async function shipPickingList(em: EntityManager, ledger: Ledger, s: Step
     `insert into shipment (shipment_no, order_id, picking_list_no, carrier, consignment_no, shipped_at, shipped_by, invoice_no, amount_minor, currency, status)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'in-transit')`,
     [shipmentNo, s.orderId, s.pickingListNo, s.carrier, s.consignmentNo, s.at ?? new Date(), s.actor, invoiceNo, amount.toString(), currency]);
-  for (const l of shipmentLines) {
-    await em.execute('insert into shipment_line (shipment_no, order_line_no, part_no, shipped, reshipped) values (?, ?, ?, ?, ?)',
-      [shipmentNo, l.lineNo, l.partNo, l.shipped, l.reshipped]);
-  }
+  const newLines = valuesOf(shipmentLines.map((l) => [shipmentNo, l.lineNo, l.partNo, l.shipped, l.reshipped]));
+  await em.execute(`insert into shipment_line (shipment_no, order_line_no, part_no, shipped, reshipped) ${newLines.sql.slice(1, -1)}`, newLines.params);
   await em.execute(`update picking_list set status = 'shipped' where picking_list_no = ?`, [s.pickingListNo]);
   const state = await refresh(em, s.orderId, s.at);
   // last, as it locks the dealer's account row: the invoice joins the dealer's account
@@ -381,14 +392,20 @@ export async function recordReceipt(em: EntityManager, ledger: Ledger, s: StepIn
 
   let discrepancy = false;
   const moves = [];
+  const counted: [number, number, number][] = [];
   for (const l of shipped) {
     const got = lines.find((x) => x.partNo === l.part_no) ?? { received: 0, damaged: 0 };
     if (got.received < n(l.shipped) || got.damaged > 0) discrepancy = true;
     if (got.received > 0) moves.push({ partNo: String(l.part_no), from: IN_TRANSIT, to: AT_DEALER, quantity: got.received });
-    await em.execute('update shipment_line set received = ?, damaged = ? where shipment_no = ? and order_line_no = ?', [got.received, got.damaged, s.shipmentNo, l.order_line_no]);
-    await em.execute('update dealer_order_line set received = received + ?, damaged = damaged + ? where order_id = ? and line_no = ?',
-      [got.received, got.damaged, s.orderId, l.order_line_no]);
+    counted.push([n(l.order_line_no), got.received, got.damaged]);
   }
+  const v = valuesOf(counted);
+  await em.execute(`with by_shipment as (
+       update shipment_line x set received = v.received, damaged = v.damaged from ${v.sql} as v(line_no, received, damaged)
+        where x.shipment_no = ? and x.order_line_no = v.line_no)
+     update dealer_order_line l set received = l.received + v.received, damaged = l.damaged + v.damaged
+       from ${v.sql} as v(line_no, received, damaged) where l.order_id = ? and l.line_no = v.line_no`,
+  [...v.params, s.shipmentNo, ...v.params, s.orderId]);
   if (moves.length) {
     await ledger.moveStock(em, { key: `${s.key}:stock`, processId: s.orderId, step, actor: s.actor, at: s.at, reason: 'dealer-receipt', documentRef: s.shipmentNo, moves });
   }

@@ -343,24 +343,27 @@ export class Ledger {
       to.onHand += m.quantity;
     }
 
+    // the moves, the reservations they use and the balances, in one statement
+    const used = [...reservations.values()];
     await em.execute(
       `with new_moves as (
          insert into stock_move (journal_id, part_no, from_location, to_location, quantity, reservation_id)
-         values ${moves.map(() => '(?, ?, ?, ?, ?, ?::bigint)').join(', ')})
+         values ${moves.map(() => '(?, ?, ?, ?, ?, ?::bigint)').join(', ')})${used.length ? `,
+       used as (
+         update reservation r set consumed = u.consumed from (values ${used.map(() => '(?::bigint, ?::int)').join(', ')}) as u(id, consumed)
+          where r.id = u.id)` : ''}
        update stock_balance b set on_hand = v.on_hand, reserved = v.reserved
        from (values ${keys.map(() => '(?, ?, ?::int, ?::int)').join(', ')}) as v(part_no, location, on_hand, reserved)
        where b.part_no = v.part_no and b.location = v.location`,
       [
         ...moves.flatMap((m) => [journalId, m.partNo, m.from, m.to, m.quantity, m.reservationId]),
+        ...used.flatMap((r) => [r.id, r.consumed]),
         ...keys.flatMap(([pn, loc]) => {
           const b = balances.get(`${pn}\u0000${loc}`)!;
           return [pn, loc, b.onHand, b.reserved];
         }),
       ],
     );
-    for (const r of reservations.values()) {
-      await em.execute('update reservation set consumed = ? where id = ?', [r.consumed, r.id]);
-    }
   }
 
   private async replayStock(em: EntityManager, key: string, contentHash: string): Promise<StockJournalView> {

@@ -13,3 +13,12 @@ export function isoDay(v: unknown): string | null {
   if (v === null || v === undefined) return null;
   return v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10);
 }
+
+/**
+ * Rows as a VALUES list, for one statement over many rows instead of one statement each:
+ * `(values (?, ?), (?, ?))` and its parameters. Name the columns where it is used:
+ * `... from ${v.sql} as v(line_no, quantity) ...`.
+ */
+export function valuesOf(rows: unknown[][]): { sql: string; params: unknown[] } {
+  return { sql: `(values ${rows.map((r) => `(${r.map(() => '?').join(', ')})`).join(', ')})`, params: rows.flat() };
+}
