@@ -289,7 +289,7 @@ async function soak(minutes: number) {
   await api.begin();
   await worker.begin();
   const sampler = sampleEvery([api, worker], 1000);
-  const ticker = setInterval(() => series.push({ atSeconds: Math.round((Date.now() - t0) / 1000), ...rss() }), 15_000);
+  const ticker = setInterval(() => series.push({ atSeconds: Math.round((Date.now() - t0) / 1000), ...rss() }), 5_000);
   let result: RunResult;
   try {
     result = await runOrders(32, 1_000_000, minutes * 60, httpOrder(stack, `${tag}-soak`));
@@ -298,16 +298,27 @@ async function soak(minutes: number) {
     await sampler.stop();
     await stack.stop();
   }
-  // the first 30 s warm the JIT, the caches and the pools; growth is counted from there
+  // the first 30 s warm the JIT, the caches and the pools; growth is counted from there. A heap's
+  // RSS saws up and down with each collection, so one sample against another says little: the
+  // verdict compares the median of the first third of the samples after warm-up with the median
+  // of the last third (the start and end samples are reported too)
   const warm = series.find((s) => s.atSeconds >= 30) ?? series[0]!;
   const end = rss();
-  const growth = { api: +((end.api / warm.api - 1) * 100).toFixed(1), worker: +((end.worker / warm.worker - 1) * 100).toFixed(1) };
+  const after = series.filter((s) => s.atSeconds >= 30);
+  const third = Math.max(1, Math.floor(after.length / 3));
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const thirds = (k: 'api' | 'worker') => ({ first: median(after.slice(0, third).map((s) => s[k])), last: median(after.slice(-third).map((s) => s[k])) });
+  const medians = { api: thirds('api'), worker: thirds('worker') };
+  const grew = (m: { first: number; last: number }) => +((m.last / m.first - 1) * 100).toFixed(1);
+  const growth = { api: grew(medians.api), worker: grew(medians.worker) };
   const verdict = growth.api < 10 && growth.worker < 10 ? 'flat (growth under 10%)' : 'GROWING (10% or more)';
   const summary = { minutes, concurrency: 32, completed: result.completed, ordersPerSecond: result.ordersPerSecond, errors: result.errors.length,
-    rssMiB: { start: series[0], warm, end }, growthPercent: growth, verdict, series, order: result.latencyMs.order };
+    rssMiB: { start: series[0], warm, end, medianOfFirstThird: { api: medians.api.first, worker: medians.worker.first }, medianOfLastThird: { api: medians.api.last, worker: medians.worker.last } },
+    growthPercent: growth, verdict, series, order: result.latencyMs.order };
   console.log(JSON.stringify(summary, null, 1));
   for (const e of result.errors.slice(0, 10)) console.log(`  error: order ${e.order} at ${e.step}: ${e.message}`);
-  console.log(`soak ${minutes} min at concurrency 32: API ${warm.api} → ${end.api} MiB (${growth.api}%), worker ${warm.worker} → ${end.worker} MiB (${growth.worker}%): ${verdict}`);
+  console.log(`soak ${minutes} min at concurrency 32, median RSS of the first third after warm-up → the last third: API ${medians.api.first} → ${medians.api.last} MiB (${growth.api}%), `
+    + `worker ${medians.worker.first} → ${medians.worker.last} MiB (${growth.worker}%): ${verdict}; samples at 30 s and at the end: API ${warm.api} → ${end.api}, worker ${warm.worker} → ${end.worker}`);
   return summary;
 }
 
