@@ -27,7 +27,7 @@ export function toMarkdown(run: Run): string {
   const out: string[] = [];
   const m = run.machine;
   out.push(`Run of ${run.startedAt.toISOString().slice(0, 16)}Z–${run.finishedAt.toISOString().slice(11, 16)}Z on ${m.cpus} × ${m.cpuModel}, ` +
-    `${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}. The machine was shared: the 1-minute load average at the start of each level is in the table.`);
+    `${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}. Other work on the machine shows in the 1-minute load average at the start of each level, in the table.`);
   const set = [...run.settings.temporalConfig.map((x) => `Temporal ${x}`), ...run.settings.stackEnv];
   out.push('', `Settings beyond the defaults: ${set.length ? set.map((x) => `\`${x}\``).join(', ') : 'none'}.`);
 
