@@ -77,8 +77,9 @@ const children: ChildProcess[] = [];
 
 function child(name: string, script: string, env: Record<string, string>): ChildProcess {
   const log = fs.openSync(path.join(logDir, `${name}.log`), 'a');
-  // node refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line
-  const profile = opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opt.profile)}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  // node refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line; a directory per
+  // process, since each of its threads (the loader's, the workflows') writes a profile of its own
+  const profile = opt.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opt.profile, name)}`] : [];
   const c = spawn(process.execPath, [...profile, '--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', log, log] });
   children.push(c);
   return c;

@@ -52,15 +52,19 @@ export function httpOrder(target: HttpTarget, tag: string, maxWaitMs = 60_000) {
       call(base, dealerKey, 'POST', '/dealer-orders', { dealerId, orderNo: `PO-${tag}-${i}`, lines: orderLines() }));
     const path = `/dealer-orders/${encodeURIComponent(created.id)}`;
 
-    // the picking list is issued by the process after the credit check and allocation
+    // the picking list is issued by the process after the credit check and allocation; the
+    // submission's answer shows it when the order opened allocated, else the warehouse reads
+    // the order until it shows one
+    type IssuedList = { pickingListNo: string; status: string; lines: { bin: string; partNo: string; quantity: number }[] };
+    const issued = (order: { pickingLists?: IssuedList[] } | null) => order?.pickingLists?.find((p) => p.status === 'issued');
     const t0 = performance.now();
-    let list: { pickingListNo: string; lines: { bin: string; partNo: string; quantity: number }[] } | undefined;
+    let list = issued(created);
     for (let delay = 5; !list; delay = Math.min(delay * 2, 100)) {
       if (performance.now() - t0 > maxWaitMs) throw new StepError('wait for picking list', `none after ${maxWaitMs} ms`);
       // 404 until the process has written its first row: the client tries again, as for no list yet
       const view = await t.time('GET /dealer-orders/:id', () => call(base, keys.warehouse, 'GET', path));
       if (view.status !== 200 && view.status !== 404) throw new StepError('GET /dealer-orders/:id', `HTTP ${view.status} ${JSON.stringify(view.body).slice(0, 200)}`);
-      list = view.status === 200 ? view.body.pickingLists?.find((p: { status: string }) => p.status === 'issued') : undefined;
+      list = view.status === 200 ? issued(view.body) : undefined;
       if (!list) await sleep(delay);
     }
     t.add('submit → picking list', performance.now() - t0);
