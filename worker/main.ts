@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 
 import { loadConfig } from '../db/config.ts';
@@ -22,8 +22,8 @@ Runtime.install({
 const db = await openDatabase(config);
 const orm = await openOrm(db.url, config.dbPoolMax);
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
-const clientConnection = await Connection.connect({ address: config.temporalAddress });
-const deps = createDeps(orm, config, new Client({ connection: clientConnection, namespace: config.temporalNamespace }));
+// the activities' client (signals, starts) shares the worker's native connection
+const deps = createDeps(orm, config, new Client({ connection, namespace: config.temporalNamespace }));
 await ensureDailyCloseSchedule(deps.temporal, { taskQueue: config.taskQueue, timeZone: config.ledgerTimeZone });
 await ensureStatementSchedule(deps.temporal, { taskQueue: config.taskQueue, timeZone: config.ledgerTimeZone });
 const tuning = Object.fromEntries(Object.entries(config.workerTuning).filter(([, v]) => v !== undefined));
@@ -41,7 +41,6 @@ try {
   await worker.run();
 } finally {
   await connection.close();
-  await clientConnection.close();
   await orm.close();
   await db.stop();
   deps.log.info('worker stopped');
