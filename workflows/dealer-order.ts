@@ -31,6 +31,12 @@ export interface DealerOrderInput {
   lines: { partNo: string; quantity: number }[];
   actor: string;
   policy?: Partial<DealerOrderPolicy>;
+  /**
+   * Run the short database steps as local activities and open in one step. Every start sets it;
+   * an order started without it decides by the patch marker (LOCAL_STEPS_PATCH), as it did when
+   * it first ran.
+   */
+  localSteps?: true;
 }
 
 export interface PickInput { actor: string; pickingListNo: string; lines: PickLine[] }
@@ -39,13 +45,19 @@ export interface ReceiptInput { actor: string; shipmentNo: string; lines: Receip
 export interface CancelInput { actor: string; reason: string | null }
 export interface ResolveInput { actor: string; shipmentNo: string; resolution: 'credit' | 're-ship' }
 
+/**
+ * What a step's update answers: the order's status after it. The caller reads the order itself
+ * from the tables (api/routes/dealer-orders.ts); the whole state in every answer would only be
+ * stored again in the history.
+ */
+export interface StepAnswer { status: string }
 /** answers once the order has been submitted and credit-checked (and allocated unless on hold) */
-export const openedUpdate = defineUpdate<{ state: OrderState; first: boolean }, [{ lines: { partNo: string; quantity: number }[] }]>('opened');
-export const pickUpdate = defineUpdate<OrderState, [PickInput]>('pick');
-export const shipUpdate = defineUpdate<{ shipmentNo: string; invoiceNo: string | null; wakeAccount?: boolean; state: OrderState }, [ShipInput]>('ship');
-export const receiptUpdate = defineUpdate<OrderState, [ReceiptInput]>('receipt');
-export const cancelUpdate = defineUpdate<OrderState, [CancelInput]>('cancel');
-export const resolveDiscrepancyUpdate = defineUpdate<OrderState, [ResolveInput]>('resolveDiscrepancy');
+export const openedUpdate = defineUpdate<StepAnswer & { first: boolean }, [{ lines: { partNo: string; quantity: number }[] }]>('opened');
+export const pickUpdate = defineUpdate<StepAnswer, [PickInput]>('pick');
+export const shipUpdate = defineUpdate<StepAnswer & { shipmentNo: string; invoiceNo: string | null }, [ShipInput]>('ship');
+export const receiptUpdate = defineUpdate<StepAnswer, [ReceiptInput]>('receipt');
+export const cancelUpdate = defineUpdate<StepAnswer, [CancelInput]>('cancel');
+export const resolveDiscrepancyUpdate = defineUpdate<StepAnswer, [ResolveInput]>('resolveDiscrepancy');
 /** the same name db/credit-hold.ts signals when a hold is lifted */
 export const creditHoldLiftedSignal = defineSignal('creditHoldLifted');
 /** the same name activities/dealer-orders.ts signals after an inbound receipt reserved stock */
@@ -61,7 +73,8 @@ const local = proxyLocalActivities<Activities>(DB_LOCAL_STEP);
 /**
  * Orders started before this patch ran every step as an activity through the server, and
  * submitted, checked credit and allocated in three steps; they replay that way. Newer orders run
- * their short database steps as local activities and open in one step.
+ * their short database steps as local activities and open in one step. The newest say so in their
+ * input (localSteps), which spares each order the patch's marker and its search-attribute upsert.
  */
 export const LOCAL_STEPS_PATCH = 'dealer-order-local-steps';
 
@@ -78,7 +91,7 @@ async function step<T>(fn: () => Promise<T>): Promise<T> {
 export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ status: string }> {
   const orderId = workflowInfo().workflowId;
   const policy = { ...DEFAULT_DEALER_ORDER_POLICY, ...input.policy };
-  const localSteps = patched(LOCAL_STEPS_PATCH);
+  const localSteps = input.localSteps ?? patched(LOCAL_STEPS_PATCH);
   const act = localSteps ? local : remote;
   let state: OrderState | null = null;
   let version = 0;
@@ -108,6 +121,7 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
     return state;
   };
   const isOpen = () => state !== null && !FINAL.includes(state.status);
+  const answer = (): StepAnswer => ({ status: current().status });
 
   setHandler(orderStateQuery, () => state);
 
@@ -117,7 +131,7 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
   let openedAnswers = 0;
   setHandler(openedUpdate, async (_submitted) => {
     await condition(() => state !== null && !busy);
-    return { state: state!, first: openedAnswers++ === 0 };
+    return { ...answer(), first: openedAnswers++ === 0 };
   }, {
     validator: ({ lines }: { lines: DealerOrderInput['lines'] }) => {
       const same = lines.length === input.lines.length && lines.every((l, i) => l.partNo === input.lines[i]!.partNo && l.quantity === input.lines[i]!.quantity);
@@ -143,8 +157,10 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
     return done && done.carrier === s.carrier && done.consignmentNo === s.consignmentNo ? done : undefined;
   };
 
-  setHandler(pickUpdate, (p) => (pickRepeat(p) ? Promise.resolve(current())
-    : exclusive(() => act.confirmPick({ orderId, key: `${orderId}:pick:${p.pickingListNo}`, ...p }))), {
+  setHandler(pickUpdate, async (p) => {
+    if (!pickRepeat(p)) await exclusive(() => act.confirmPick({ orderId, key: `${orderId}:pick:${p.pickingListNo}`, ...p }));
+    return answer();
+  }, {
     validator: (p) => {
       if (pickRepeat(p)) return;
       const list = current().pickingLists.find((l) => l.pickingListNo === p.pickingListNo);
@@ -157,14 +173,14 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
 
   setHandler(shipUpdate, async (s) => {
     const done = shipRepeat(s);
-    if (done) return { shipmentNo: done.shipmentNo, invoiceNo: done.invoiceNo, state: current() };
+    if (done) return { shipmentNo: done.shipmentNo, invoiceNo: done.invoiceNo, ...answer() };
     const result = await exclusive(() => act.shipPickingList({ orderId, dealerId: input.dealerId, key: `${orderId}:ship:${s.pickingListNo}`, ...s }));
     shippedAt.set(result.shipmentNo, Date.now());
     shipped.set(s.pickingListNo, { carrier: s.carrier, consignmentNo: s.consignmentNo, shipmentNo: result.shipmentNo, invoiceNo: result.invoiceNo });
     // the dealer's account process tracks the invoice from here (DESIGN.md P4); the ship step
     // says when the process must be told (an older step's result says nothing: it always is)
     if (result.invoiceNo && result.wakeAccount !== false) await act.announceInvoice({ dealerId: input.dealerId, invoiceNo: result.invoiceNo });
-    return result;
+    return { shipmentNo: result.shipmentNo, invoiceNo: result.invoiceNo, ...answer() };
   }, {
     validator: (s) => {
       if (shipRepeat(s)) return;
@@ -176,7 +192,10 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
     },
   });
 
-  setHandler(receiptUpdate, (r) => exclusive(() => act.recordDealerReceipt({ orderId, key: `${orderId}:receipt:${r.shipmentNo}`, ...r })), {
+  setHandler(receiptUpdate, async (r) => {
+    await exclusive(() => act.recordDealerReceipt({ orderId, key: `${orderId}:receipt:${r.shipmentNo}`, ...r }));
+    return answer();
+  }, {
     validator: (r) => {
       const shipment = current().shipments.find((s) => s.shipmentNo === r.shipmentNo);
       if (!shipment) throw refusal('not-found', 'not-found', `shipment ${r.shipmentNo} is not one of this order's`, { shipmentNo: r.shipmentNo });
@@ -187,10 +206,11 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
   });
 
   setHandler(cancelUpdate, async (c) => {
-    if (cancelledOnRequest) return current();
-    const result = await exclusive(() => act.cancelDealerOrder({ orderId, key: `${orderId}:cancel`, ...c }));
-    cancelledOnRequest = true;
-    return result;
+    if (!cancelledOnRequest) {
+      await exclusive(() => act.cancelDealerOrder({ orderId, key: `${orderId}:cancel`, ...c }));
+      cancelledOnRequest = true;
+    }
+    return answer();
   }, {
     validator: (_c) => {
       if (cancelledOnRequest) return;
@@ -202,12 +222,12 @@ export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ st
   });
 
   setHandler(resolveDiscrepancyUpdate, async (r) => {
-    const resolved = await exclusive(() => act.resolveDiscrepancy({ orderId, dealerId: input.dealerId, key: `${orderId}:resolve:${r.shipmentNo}`, ...r }));
+    await exclusive(() => act.resolveDiscrepancy({ orderId, dealerId: input.dealerId, key: `${orderId}:resolve:${r.shipmentNo}`, ...r }));
     if (r.resolution === 're-ship') {
       const n = round++;
       await exclusive(() => act.allocateDealerOrder({ orderId, actor: r.actor, key: `${orderId}:allocate:${n}`, round: n }));
     }
-    return state ?? resolved;
+    return answer();
   }, {
     validator: (r) => {
       const shipment = current().shipments.find((s) => s.shipmentNo === r.shipmentNo);
