@@ -31,12 +31,6 @@ export interface DealerOrderInput {
   lines: { partNo: string; quantity: number }[];
   actor: string;
   policy?: Partial<DealerOrderPolicy>;
-  /**
-   * Run the short database steps as local activities and open in one step. Every start sets it;
-   * an order started without it decides by the patch marker (LOCAL_STEPS_PATCH), as it did when
-   * it first ran.
-   */
-  localSteps?: true;
 }
 
 export interface PickInput { actor: string; pickingListNo: string; lines: PickLine[] }
@@ -73,8 +67,7 @@ const local = proxyLocalActivities<Activities>(DB_LOCAL_STEP);
 /**
  * Orders started before this patch ran every step as an activity through the server, and
  * submitted, checked credit and allocated in three steps; they replay that way. Newer orders run
- * their short database steps as local activities and open in one step. The newest say so in their
- * input (localSteps), which spares each order the patch's marker and its search-attribute upsert.
+ * their short database steps as local activities and open in one step.
  */
 export const LOCAL_STEPS_PATCH = 'dealer-order-local-steps';
 
@@ -91,7 +84,7 @@ async function step<T>(fn: () => Promise<T>): Promise<T> {
 export async function dealerOrderWorkflow(input: DealerOrderInput): Promise<{ status: string }> {
   const orderId = workflowInfo().workflowId;
   const policy = { ...DEFAULT_DEALER_ORDER_POLICY, ...input.policy };
-  const localSteps = input.localSteps ?? patched(LOCAL_STEPS_PATCH);
+  const localSteps = patched(LOCAL_STEPS_PATCH);
   const act = localSteps ? local : remote;
   let state: OrderState | null = null;
   let version = 0;

@@ -175,7 +175,7 @@ export function dealerOrderRoutes(ctx: ApiContext) {
         // been credit-checked and allocated (or put on hold), so the client need not ask again
         const start = new WithStartWorkflowOperation<typeof dealerOrderWorkflow>('dealerOrderWorkflow', {
           taskQueue: ctx.config.taskQueue, workflowId: id, workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', workflowIdConflictPolicy: 'USE_EXISTING',
-          memo: { lines: print }, args: [{ dealerId: body.dealerId, orderNo: body.orderNo, lines: body.lines, actor: actor.id, localSteps: true, ...(await scaledPolicy(read())) }],
+          memo: { lines: print }, args: [{ dealerId: body.dealerId, orderNo: body.orderNo, lines: body.lines, actor: actor.id, ...(await scaledPolicy(read())) }],
         });
         let first: boolean;
         try {
