@@ -14,7 +14,9 @@ import { isoDay } from './sql.ts';
 // after the invoice (and counted it), or the invoice reads the wake that read set; so an
 // invoice whose first rung is no earlier than that wake needs no signal: the process sees it
 // when it wakes. Only an invoice due before it (or an account with no wake: asleep for good,
-// ended, or never started) wakes the process.
+// ended, or never started) wakes the process. A wake that has already passed says the process
+// did not wake for it (terminated, reset, failed): the invoice wakes it, and it reads every open
+// invoice when it starts. A process that is merely late is woken once more, which is harmless.
 
 /** locks the account's row; the first statement of every transaction that sets its next wake */
 export async function lockAccountRow(em: EntityManager, processId: string): Promise<{ dueAt: Date | null } | null> {
@@ -50,5 +52,5 @@ export async function takeInvoiceIntoAccount(em: EntityManager, t: { invoiceNo: 
   if (!open || !first) return { wake: false };
   const firstRung = rungAt({ dueDate: isoDay(inv.due_date)!, overdueAt: new Date(inv.overdue_at as string), timeZone: String(inv.time_zone) },
     first.afterDaysOverdue, t.daySeconds);
-  return { wake: row.dueAt === null || row.dueAt > firstRung };
+  return { wake: row.dueAt === null || row.dueAt <= t.at || row.dueAt > firstRung };
 }

@@ -1,5 +1,6 @@
 import test from 'ava';
 
+import { takeInvoiceIntoAccount } from '../db/account-wake.ts';
 import { account } from '../db/accounts.ts';
 import { inTransaction } from '../db/tx.ts';
 import { ensureStatementSchedule } from '../worker/schedules.ts';
@@ -7,6 +8,7 @@ import { assertLedgerClean, balanceOf, keyFor, seedDealer } from './helpers/fixt
 import { saveHistory } from './helpers/histories.ts';
 import { announce, invoiceRow, issueTestInvoice } from './helpers/receivables.ts';
 import { eventually, testStack, uid } from './helpers/stack.ts';
+import { processId } from '../workflows/ids.ts';
 
 // Dealer receivables over the API on the dev server: payments, invoices, arrears, payment
 // policy and monthly statements. The ladder's timers are in receivables.timers.test.ts.
@@ -204,5 +206,39 @@ test('a payment runs as its own process and wakes the dealer account', async (t)
   t.is(res.status, 201);
   t.is(account.amount_minor, '0');
   await saveHistory(stack.client, `dealer-payment:${body.paymentNo}`, 'dealer-payment');
+  await assertLedgerClean(t, stack.orm);
+});
+
+test('an account whose wake passed without it (its process was terminated) is woken by the next invoice', async (t) => {
+  const { stack, dealerId } = await setup(t);
+  const accountId = processId('dealer-account', dealerId);
+  const now = new Date();
+  const take = (invoiceNo: string) => inTransaction(stack.orm, (em) => takeInvoiceIntoAccount(em, {
+    invoiceNo, processId: accountId, at: now, daySeconds: 86_400,
+  }));
+  const dueAt = async () => {
+    const [r] = await stack.orm.em.fork().execute('select due_at from process where id = ?', [accountId]);
+    return r?.due_at ? new Date(r.due_at as string).getTime() : undefined;
+  };
+  const first = await issueTestInvoice(stack, dealerId, 100_00n, now);
+  t.true((await take(first.invoiceNo)).wake, 'an account that has never run is woken');
+  const handle = await announce(stack, dealerId, first.invoiceNo);
+  const wakeAt = await eventually(dueAt, 10_000, 'the account\'s next wake');
+  await handle.terminate('an operator ended the account process');
+
+  // before that wake, the row still says the account will look: a later invoice does not wake it
+  const later = await issueTestInvoice(stack, dealerId, 40_00n, new Date(now.getTime() + DAY));
+  t.false((await take(later.invoiceNo)).wake);
+  // the clock passes the wake and nobody wakes for it: the next invoice wakes the account
+  await stack.orm.em.fork().execute('update process set due_at = ? where id = ?', [new Date(now.getTime() - 60_000), accountId]);
+  const last = await issueTestInvoice(stack, dealerId, 60_00n, new Date(now.getTime() + 2 * DAY));
+  t.true((await take(last.invoiceNo)).wake, 'a wake in the past means the process did not wake');
+
+  // a new run reads every open invoice and sleeps until the earliest rung again, the first's
+  const again = await announce(stack, dealerId, last.invoiceNo);
+  t.not(again.signaledRunId, handle.signaledRunId);
+  t.is(await eventually(async () => ((await dueAt()) === wakeAt ? wakeAt : undefined), 10_000, 'the new run\'s wake'), wakeAt);
+  t.is((await again.describe()).status.name, 'RUNNING');
+  await again.terminate();
   await assertLedgerClean(t, stack.orm);
 });
