@@ -143,14 +143,18 @@ export async function submitOrder(em: EntityManager, s: StepInput & { dealerId: 
   return orderState(em, s.orderId);
 }
 
-/** the rows of a submission, once per key */
+/**
+ * The rows of a submission, once per key. The process row is created here and never rewritten:
+ * a submission run again after it committed (its activity retried after a crash) must not set
+ * back the status that the steps after it wrote.
+ */
 async function writeSubmission(em: EntityManager, s: StepInput & { dealerId: string; orderNo: string; lines: OrderLineInput[] }): Promise<void> {
   const priced = await priceOrderLines(em, s.dealerId, s.lines);
   const total = priced.lines.reduce((t, l) => t + l.unitPriceMinor * BigInt(l.quantity), 0n);
   await saveProcess(em, {
     id: s.orderId, type: 'dealer-order', businessKey: `${s.dealerId}/${s.orderNo}`, status: 'submitted', dealerId: s.dealerId,
     amountMinor: total, currency: priced.currency, summary: { orderNo: s.orderNo },
-  }, s.at);
+  }, s.at, { onlyIfNew: true });
   if (!(await recordStep(em, { processId: s.orderId, step: 'submitted', actor: s.actor, key: s.key, at: s.at, detail: { lines: s.lines.length, amount: formatMinor(total) } }))) {
     return;
   }
@@ -175,10 +179,10 @@ async function holdOrder(em: EntityManager, s: StepInput & { dealerId: string })
   const [dealer] = await em.execute('select credit_hold, credit_hold_reason from dealer where id = ? for share', [s.dealerId]);
   if (!dealer) throw notFound('dealer', s.dealerId);
   const onHold = Boolean(dealer.credit_hold);
-  if (onHold) {
+  // the status once per key, like the step: a check run again must not set back a later status
+  if (onHold && await recordStep(em, { processId: s.orderId, step: 'waiting-for-credit', actor: s.actor, key: s.key, at: s.at, detail: { reason: dealer.credit_hold_reason } })) {
     const [p] = await em.execute('select business_key from process where id = ?', [s.orderId]);
     await saveProcess(em, { id: s.orderId, type: 'dealer-order', businessKey: String(p!.business_key), status: WAITING_FOR_CREDIT }, s.at);
-    await recordStep(em, { processId: s.orderId, step: 'waiting-for-credit', actor: s.actor, key: s.key, at: s.at, detail: { reason: dealer.credit_hold_reason } });
   }
   return onHold;
 }

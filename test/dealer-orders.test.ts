@@ -1,7 +1,9 @@
 import test from 'ava';
 
 import { account } from '../db/accounts.ts';
-import { assertLedgerClean, balanceOf, seedSupplier, stockOf } from './helpers/fixtures.ts';
+import { openOrder } from '../db/dealer-orders.ts';
+import { inTransaction } from '../db/tx.ts';
+import { assertLedgerClean, balanceOf, seedDealer, seedSupplier, stockOf } from './helpers/fixtures.ts';
 import {
   orderKit, orderPath, orderWhen, pickAndShip, pickAsListed, pricedPart, readOrder, ship, submitOrder, withStatus,
 } from './helpers/dealer-orders.ts';
@@ -427,4 +429,27 @@ test('a cancel sent again answers the cancelled order', async (t) => {
   t.deepEqual([first.status, again.status], [200, 200]);
   t.is(again.body.status, 'cancelled');
   t.deepEqual(await stockOf(k.stack.orm, part.partNo, part.bin), { onHand: 10, reserved: 0 });
+});
+
+test('the opening step run again after it committed (a retry after a crash) answers as the first did and sets nothing back', async (t) => {
+  const stack = await testStack();
+  t.teardown(() => stack.close());
+  const dealerId = await seedDealer(stack.orm);
+  const { partNo } = await pricedPart(stack, { stock: 5 });
+  const orderId = processId('dealer-order', dealerId, uid('PO-'));
+  const open = () => inTransaction(stack.orm, (em) => openOrder(em, stack.ledger, {
+    orderId, actor: 'test', key: `${orderId}:open`, dealerId, orderNo: orderId.split(':')[2]!, lines: [{ partNo, quantity: 2 }],
+  }));
+
+  const first = await open();
+  const again = await open();
+
+  t.is(first.state.status, 'picking');
+  t.deepEqual(again, first);
+  const [row] = await stack.orm.em.fork().execute('select status from process where id = ?', [orderId]);
+  t.is(row!.status, 'picking');
+  t.is(again.state.lines[0]!.reserved, 2, 'reserved once');
+  const steps = await stack.orm.em.fork().execute('select step from process_step where process_id = ? order by id', [orderId]);
+  t.deepEqual(steps.map((r) => r.step), ['submitted', 'allocated', 'picking-list-issued'], 'each step once');
+  await assertLedgerClean(t, stack.orm);
 });
