@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
-import { accountState, rungAt, saveAccountRow, type AccountState, type Rung } from './arrears.ts';
+import { accountState, lockAccountRow, rungAt, saveAccountRow, type AccountState, type Rung } from './arrears.ts';
 import { notFound } from './errors.ts';
 import { applyUnappliedCredit } from './payments.ts';
 import { isoDay } from './sql.ts';
@@ -17,12 +17,6 @@ import { isoDay } from './sql.ts';
 // ended, or never started) wakes the process. A wake that has already passed says the process
 // did not wake for it (terminated, reset, failed): the invoice wakes it, and it reads every open
 // invoice when it starts. A process that is merely late is woken once more, which is harmless.
-
-/** locks the account's row; the first statement of every transaction that sets its next wake */
-export async function lockAccountRow(em: EntityManager, processId: string): Promise<{ dueAt: Date | null } | null> {
-  const [row] = await em.execute('select due_at from process where id = ? for update', [processId]);
-  return row ? { dueAt: row.due_at === null ? null : new Date(row.due_at as string) } : null;
-}
 
 /** the account's state read under its row's lock, its next wake recorded in the row */
 export async function accountStateSaved(em: EntityManager, processId: string, dealerId: string, daySeconds: number): Promise<AccountState> {

@@ -60,13 +60,19 @@ export function daysOverdue(inv: InvoiceClock, at: Date, daySeconds = DAY_SECOND
 
 const clockOf = (r: Row): InvoiceClock => ({ dueDate: dateText(r.due_date), overdueAt: new Date(r.overdue_at as string), timeZone: String(r.time_zone) });
 
+/** locks the account's row; the first statement of every transaction that sets its next wake */
+export async function lockAccountRow(em: EntityManager, processId: string): Promise<{ dueAt: Date | null } | null> {
+  const [row] = await em.execute('select due_at from process where id = ? for update', [processId]);
+  return row ? { dueAt: row.due_at === null ? null : new Date(row.due_at as string) } : null;
+}
+
 /**
  * The dealer account's process row: outstanding total and the highest level of an open invoice.
  * The row is locked before the invoices are summed, so two writers that raced (a refresh and a
  * new invoice) write in turn, the later one with a sum that counts the other's invoice.
  */
 export async function saveAccountRow(em: EntityManager, processId: string, dealerId: string, at: Date) {
-  await em.execute('select 1 from process where id = ? for update', [processId]);
+  await lockAccountRow(em, processId);
   const [sum] = await em.execute(
     `select d.currency, coalesce(sum(i.amount_minor - i.paid_minor), 0) as outstanding,
             coalesce(max(i.escalation_level) filter (where i.paid_minor < i.amount_minor), 0) as level,

@@ -17,12 +17,12 @@ export interface ProcessRow {
   summary?: Record<string, unknown>;
 }
 
-/** inserts or updates the row of a process; only the fields given are changed */
+/**
+ * Inserts or updates the row of a process; only the fields given are changed. With onlyIfNew an
+ * existing row is left as it is (a step that creates the row and may run again).
+ */
 export async function saveProcess(em: EntityManager, p: ProcessRow, at: Date = new Date(), o: { onlyIfNew?: boolean } = {}): Promise<void> {
-  await em.execute(
-    `insert into process (id, type, business_key, status, dealer_id, amount_minor, currency, due_at, escalation_level, summary, created_at, updated_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     on conflict (id) do ${o.onlyIfNew ? 'nothing' : `update set
+  const onConflict = o.onlyIfNew ? 'do nothing' : `do update set
        status = excluded.status,
        dealer_id = coalesce(excluded.dealer_id, process.dealer_id),
        amount_minor = coalesce(excluded.amount_minor, process.amount_minor),
@@ -30,7 +30,11 @@ export async function saveProcess(em: EntityManager, p: ProcessRow, at: Date = n
        due_at = coalesce(excluded.due_at, process.due_at),
        escalation_level = ${p.escalationLevel === undefined ? 'process.escalation_level' : 'excluded.escalation_level'},
        summary = process.summary || excluded.summary,
-       updated_at = excluded.updated_at`}`,
+       updated_at = excluded.updated_at`;
+  await em.execute(
+    `insert into process (id, type, business_key, status, dealer_id, amount_minor, currency, due_at, escalation_level, summary, created_at, updated_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     on conflict (id) ${onConflict}`,
     [p.id, p.type, p.businessKey, p.status, p.dealerId ?? null,
       p.amountMinor === undefined || p.amountMinor === null ? null : String(p.amountMinor),
       p.currency ?? null, p.dueAt ?? null, p.escalationLevel ?? 0, JSON.stringify(p.summary ?? {}), at, at],
